@@ -1,0 +1,1 @@
+"""Divisions, units, teams, users and roles; loads a city's configuration."""

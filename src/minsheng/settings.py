@@ -1,0 +1,48 @@
+"""Configuration from the environment (prefix MINSHENG_). SQLite under ./var by default."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MINSHENG_", extra="ignore")
+
+    database_url: str = "sqlite:///./var/minsheng.db"
+    var_dir: Path = Path("./var")
+    media_dir: Path = Path("./var/media")
+    secret_key: str = ""
+    timezone: str = "Asia/Shanghai"
+    token_ttl_seconds: int = 12 * 3600
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    allowed_attachment_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+    routing_model_path: Path | None = None
+    auto_assign_threshold: float = 0.85
+    run_worker_in_process: bool | None = None  # default: on for SQLite, off for PostgreSQL
+    base_url: str = "http://127.0.0.1:8000"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        """The signing key: from the environment, else one generated once and kept in var_dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
