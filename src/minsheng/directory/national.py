@@ -62,9 +62,12 @@ def import_national(session: Session, directory: Path, *, batch: int = 5000) -> 
 
 
 def _short(name: str) -> str:
-    for suffix, short in (("村民委员会", "村"), ("社区居委会", "社区"), ("居民委员会", ""), ("居委会", "")):
+    """How people say a committee's name: 荷叶村委会 → 荷叶村, 东山社区居委会 → 东山社区."""
+    for suffix, short in (("村民委员会", "村"), ("村委会", "村"), ("社区居民委员会", "社区"), ("社区居委会", "社区"),
+                          ("居民委员会", "社区"), ("居委会", "社区")):
         if name.endswith(suffix):
-            return name[: -len(suffix)] + short
+            stem = name[: -len(suffix)]
+            return stem if stem.endswith(short) else stem + short
     return name
 
 
