@@ -21,7 +21,11 @@ app.add_typer(api_key_app, name="api-key")
 # Sub-command groups contributed by domains: (module, attribute, name).
 SUBAPPS = [
     ("minsheng.routing.cli", "router_app", "router"),
+
     ("minsheng.bench", "bench_app", "bench"),
+
+    # other domains
+
 ]
 for _module, _attr, _name in SUBAPPS:
     try:

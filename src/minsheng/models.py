@@ -4,4 +4,16 @@ from minsheng.cases import models as cases_models
 from minsheng.directory import models as directory_models
 from minsheng.events import models as events_models
 
+# sla
+
+# routing
+
+# groups
+
+# channels
+
+# proposals
+
+# console
+
 __all__ = ["cases_models", "directory_models", "events_models"]
