@@ -32,7 +32,7 @@ EVENT_SQL = (
 def raw_insert_rate(url: str, bodies: list[dict[str, Any]], concurrency: int, username: str) -> dict[str, float]:
     conninfo = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(conninfo) as conn:
-        tracks = dict(conn.execute("SELECT code, track FROM categories").fetchall())
+        tracks: dict[str, str] = dict(conn.execute("SELECT code, track FROM categories").fetchall())
         centre = conn.execute("SELECT code FROM units WHERE kind = 'centre'").fetchone()[0]  # type: ignore[index]
         user_id, actor_name = conn.execute(
             "SELECT id, display_name FROM users WHERE username = %s", (username,)).fetchone()  # type: ignore[misc]

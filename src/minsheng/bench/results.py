@@ -36,7 +36,7 @@ def _git_commit() -> str:
 
 
 def machine_facts() -> dict[str, Any]:
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
