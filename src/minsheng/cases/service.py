@@ -73,10 +73,14 @@ def record_event(
     from_status: str | None, note: str = "", data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     event = CaseEvent(
-        case_id=case.id, at=now, action=action, from_status=from_status, to_status=case.status,
+        at=now, action=action, from_status=from_status, to_status=case.status,
         actor_id=actor.user_id, actor_name=actor.label, actor_unit=actor.unit_code, note=note,
         data=data or {},
     )
+    if case.id is None:
+        event.case = case  # a new case: one flush writes the case, then its event
+    else:
+        event.case_id = case.id
     session.add(event)
     session.flush()
     return event
@@ -101,18 +105,17 @@ def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: dat
             return existing
     track = "normal"
     if body.category:
-        track = directory.get_category(session, body.category).track
+        track = directory.category_track(session, body.category)
     case = Case(
         number=next_case_number(session, now), channel=body.channel, source_system=body.source_system,
         source_id=body.source_id, citizen_name=body.citizen_name, citizen_phone=body.citizen_phone,
         content=body.content, address=body.address, lng=body.lng, lat=body.lat,
         category_code=body.category, town_code=body.town, village_code=body.village, track=track,
         priority=body.priority, status=wf.Status.RECEIVED.value, level="city",
-        command_unit_code=directory.centre_unit(session).code, created_by=actor.user_id,
+        command_unit_code=directory.centre_code(session), created_by=actor.user_id,
         created_at=now, updated_at=now,
     )
-    session.add(case)
-    session.flush()
+    session.add(case)  # flushed together with its first timeline event (record_event)
     _finish(session, case, "create", actor, now, None, "受理诉求", {"channel": body.channel})
     return case
 
