@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from minsheng.routing.embed import SentenceEmbedder
+from minsheng.routing.features import TfidfIndex, char_ngrams
 from minsheng.routing.text import Segmenter, normalise
 
 Masker = Callable[[str], str]
@@ -71,6 +71,14 @@ class LinearHead:
     def margins(self, X: sparse.spmatrix | np.ndarray) -> np.ndarray:
         return np.asarray(X @ self.coef.T) + self.intercept
 
+    def __getstate__(self) -> dict[str, np.ndarray]:
+        # float16 on disk halves the file; margins move by ~1e-3, far below any decision gap
+        return {"coef": self.coef.astype(np.float16), "intercept": self.intercept}
+
+    def __setstate__(self, state: dict[str, np.ndarray]) -> None:
+        self.coef = state["coef"].astype(np.float32)
+        self.intercept = state["intercept"].astype(np.float32)
+
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
     z = scores * temperature
@@ -104,7 +112,7 @@ class CategoryModel:
         seed: int = 0,
         C: float = 1.0,
         embed_weight: float = 0.5,
-        embed_chars: int = 80,
+        embed_chars: int = 64,
         use_embeddings: bool = True,
         lexicon: Sequence[str] = (),
         masker: Masker | None = None,
@@ -122,8 +130,8 @@ class CategoryModel:
         self.calibration_max = calibration_max
         self.classes_: list[str] = []
         self.temperature = 1.0
-        self._char: TfidfVectorizer | None = None
-        self._word: TfidfVectorizer | None = None
+        self._char: TfidfIndex | None = None
+        self._word: TfidfIndex | None = None
         self._text_head: LinearHead | None = None
         self._embed_head: LinearHead | None = None
 
@@ -139,15 +147,13 @@ class CategoryModel:
         return self._embedder().encode([normalise(t)[: self.embed_chars] for t in texts])
 
     def _text_matrix(self, prepared: Sequence[str], fit: bool = False) -> sparse.csr_matrix:
-        words = [self.segmenter.joined(t) for t in prepared]
+        grams = [char_ngrams(t) for t in prepared]
+        words = [self.segmenter.words(t) for t in prepared]
         if fit:
-            self._char = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True,
-                                         dtype=np.float32)
-            self._word = TfidfVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False,
-                                         sublinear_tf=True, dtype=np.float32)
-            return sparse.hstack([self._char.fit_transform(prepared), self._word.fit_transform(words)]).tocsr()
+            self._char, self._word = TfidfIndex(), TfidfIndex()
+            return sparse.hstack([self._char.fit_transform(grams), self._word.fit_transform(words)]).tocsr()
         assert self._char is not None and self._word is not None, "model is not trained"
-        return sparse.hstack([self._char.transform(prepared), self._word.transform(words)]).tocsr()
+        return sparse.hstack([self._char.transform(grams), self._word.transform(words)]).tocsr()
 
     # ---- training ---------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], labels: Sequence[str],
@@ -226,7 +232,8 @@ class CategoryModel:
         out = []
         for row in probs:
             order = np.argsort(-row, kind="stable")[:k]
-            out.append(Prediction(tuple(self.classes_[i] for i in order), tuple(float(row[i]) for i in order)))
+            labels = tuple(self.classes_[i] for i in order)
+            out.append(Prediction(labels, tuple(float(row[i]) for i in order)))
         return out
 
     def predict_one(self, text: str, k: int = 3) -> Prediction:

@@ -52,7 +52,8 @@ def read_jsonl(path: str | Path) -> list[Example]:
                     id=str(row.get("id") or f"{Path(path).name}:{number}"),
                 ))
             except (ValueError, KeyError, TypeError) as exc:
-                raise DatasetError(f"{path}:{number}: 需要 JSON 对象且包含 text 和 category（{exc}）") from exc
+                problem = f"需要 JSON 对象且包含 text 和 category（{exc}）"
+                raise DatasetError(f"{path}:{number}: {problem}") from exc
     return out
 
 

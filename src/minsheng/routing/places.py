@@ -49,7 +49,8 @@ def strip_suffix(name: str, suffixes: tuple[str, ...], min_stem: int) -> str | N
 
 
 def spoken_village_name(name: str) -> str:
-    """Official committee name → how people say it: 芦湾村村民委员会 → 芦湾村, 龙湫社区居民委员会 → 龙湫社区."""
+    """Official committee name → how people say it: 芦湾村村民委员会 → 芦湾村,
+    龙湫社区居民委员会 → 龙湫社区."""
     for suffix, spoken in _SPOKEN:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)] + spoken
@@ -83,7 +84,8 @@ def city_surfaces(cfg: CityConfig) -> dict[str, list[Place]]:
         add(town.short, Place("town", town.code, town.code, town.name, "short"))
         for alias in town.aliases:
             add(alias, Place("town", town.code, town.code, town.name, "alias"))
-        add(strip_suffix(town.name, _TOWN_SUFFIXES, 2), Place("town", town.code, town.code, town.name, "stem"))
+        stem = strip_suffix(town.name, _TOWN_SUFFIXES, 2)
+        add(stem, Place("town", town.code, town.code, town.name, "stem"))
         for former in town.former_names:
             add(former, Place("town", town.code, town.code, town.name, "former"))
         for v in town.villages:

@@ -10,6 +10,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 _FULL_WIDTH = str.maketrans({chr(0xFF01 + i): chr(0x21 + i) for i in range(94)} | {"\u3000": " "})
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
@@ -23,6 +24,12 @@ def normalise(text: str) -> str:
     text = (text or "").translate(_FULL_WIDTH).lower()
     text = _DIGITS.sub("0", text)
     return _SPACE.sub(" ", text).strip()
+
+
+def model_input(text: str, address: str = "") -> str:
+    """What the category model reads: the text, and the address when it adds words of its own."""
+    address = (address or "").strip()
+    return f"{text} {address}" if address and address not in (text or "") else (text or "")
 
 
 def phrases(text: str, min_len: int = 2) -> list[str]:
@@ -39,16 +46,16 @@ class Segmenter:
 
     def __init__(self, lexicon: Iterable[str] = ()) -> None:
         self.lexicon = sorted({w for w in lexicon if 2 <= len(w) <= 12})
-        self._tokenizer = None
+        self._tokenizer: Any = None
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, object]:
         return {"lexicon": self.lexicon}
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        self.__init__(state["lexicon"])  # type: ignore[misc, arg-type]
+        self.__init__(state["lexicon"])  # type: ignore[misc]
 
-    def _ready(self):  # type: ignore[no-untyped-def]
+    def _ready(self) -> Any:
         if self._tokenizer is None:
             with self._lock:
                 if self._tokenizer is None:
