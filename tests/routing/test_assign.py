@@ -32,7 +32,7 @@ def test_override_rules_come_first(pinghu: CityConfig) -> None:
     assigner = Assigner(pinghu, rules)
     assert assigner.assign("SN01", "330482108").unit == "ZX-DSG"
     assert assigner.assign("SN01", "330482107").unit == "SLJ"
-    assert assigner.assign("GA01", None) .unit == "SZZX"
+    assert assigner.assign("GA01", None).unit == "SZZX"
 
 
 def test_rules_file(tmp_path: Path, pinghu: CityConfig) -> None:
@@ -43,8 +43,8 @@ def test_rules_file(tmp_path: Path, pinghu: CityConfig) -> None:
 
 def test_rules_file_errors_name_the_file(tmp_path: Path, pinghu: CityConfig) -> None:
     (tmp_path / "routing.yaml").write_text("rules:\n  - {category: SN01, unit: NOWHERE}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="routing.yaml"):
+    with pytest.raises(ConfigError, match=r"routing\.yaml"):
         Assigner(pinghu, load_rules(tmp_path))
     (tmp_path / "routing.yaml").write_text("rules:\n  - {categry: SN01}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="routing.yaml"):
+    with pytest.raises(ConfigError, match=r"routing\.yaml"):
         load_rules(tmp_path)
