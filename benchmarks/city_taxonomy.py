@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (long lines of Chinese sample text)
 """SYNTHETIC stand-in for "a city's own taxonomy, few examples" (issue 4, point 8).
 
 No real data of this kind ships with the project, so this script composes one, and says so: 7

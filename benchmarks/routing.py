@@ -35,15 +35,15 @@ from sklearn.svm import LinearSVC
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import city_taxonomy  # noqa: E402
+import city_taxonomy
 
-from minsheng.directory.config import demo_config_dir, load_city_config  # noqa: E402
-from minsheng.routing.datasets import Example, read_csv, read_jsonl  # noqa: E402
-from minsheng.routing.evaluate import category_report, evaluate  # noqa: E402
-from minsheng.routing.locate import Gazetteer  # noqa: E402
-from minsheng.routing.model import train  # noqa: E402
-from minsheng.routing.router import Router  # noqa: E402
-from minsheng.routing.text import sentences  # noqa: E402
+from minsheng.directory.config import demo_config_dir, load_city_config
+from minsheng.routing.datasets import Example, read_csv, read_jsonl
+from minsheng.routing.evaluate import category_report, evaluate
+from minsheng.routing.locate import Gazetteer
+from minsheng.routing.model import train
+from minsheng.routing.router import Router
+from minsheng.routing.text import sentences
 
 SUMMARY_KEYS = ("n", "category_accuracy", "top3_category_accuracy", "department_accuracy", "town_accuracy",
                 "macro_f1", "latency_ms_p50", "latency_ms_p99")
