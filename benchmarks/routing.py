@@ -147,7 +147,8 @@ def main() -> None:
     files = {name: read_jsonl(demo_config_dir() / f"cases-train-{name}.jsonl") for name in ("a", "b")}
     result = {
         "benchmark": "routing",
-        "machine": {"python": platform.python_version(), "cpus_used": 1, "cpus_on_machine": os.cpu_count()},
+        "machine": {"python": platform.python_version(), "cpus_used": 1, "cpus_on_machine": os.cpu_count(),
+                    "load_average_at_start": os.getloadavg()[0]},
         "cross_file": cross_file(cfg, files),
         "training_time": training_time(cfg, files["a"] + files["b"], 2000 if args.quick else 10_000),
         "city_taxonomy": city_taxonomy_cv(cfg),
