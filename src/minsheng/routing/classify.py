@@ -61,7 +61,9 @@ class LinearHead:
 
     @classmethod
     def fit(cls, X: sparse.spmatrix | np.ndarray, y: np.ndarray, C: float, seed: int) -> LinearHead:
-        svm = LinearSVC(C=C, random_state=seed, max_iter=5000).fit(X, y)
+        # the primal solver is far faster when examples outnumber features (the 512-d embeddings)
+        dual = X.shape[0] < X.shape[1]
+        svm = LinearSVC(C=C, dual=dual, random_state=seed, max_iter=5000).fit(X, y)
         coef = svm.coef_.astype(np.float32)
         intercept = svm.intercept_.astype(np.float32)
         if coef.shape[0] == 1:  # two classes: sklearn keeps one row
