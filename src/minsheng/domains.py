@@ -27,6 +27,9 @@ ROUTERS: list[str] = [
     # proposals
 
     # console (last: its catch-all pages)
+    "minsheng.web.session_views",
+    "minsheng.web.stream_views",
+    "minsheng.web.queue_views",
 ]
 # Modules imported for their side effects: `@hooks.on_transition` listeners, present registries.
 LISTENERS: list[str] = [
@@ -49,6 +52,7 @@ BACKGROUND: list[str] = [
     # channels
 
     # console
+    "minsheng.events.live:start_listener",
 ]
 
 _loaded = False
