@@ -31,6 +31,7 @@ ROUTERS: list[str] = [
     "minsheng.web.stream_views",
     "minsheng.web.queue_views",
     "minsheng.web.case_views",
+    "minsheng.web.intake_views",
 ]
 # Modules imported for their side effects: `@hooks.on_transition` listeners, present registries.
 LISTENERS: list[str] = [
