@@ -32,6 +32,7 @@ ROUTERS: list[str] = [
     "minsheng.web.queue_views",
     "minsheng.web.case_views",
     "minsheng.web.intake_views",
+    "minsheng.web.teams_views",
 ]
 # Modules imported for their side effects: `@hooks.on_transition` listeners, present registries.
 LISTENERS: list[str] = [

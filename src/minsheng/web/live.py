@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from minsheng.cases import present
+from minsheng.cases.service import allowed_for
 from minsheng.cases.queue import column_of, queue_counts, visible_case
 from minsheng.db import Database
 from minsheng.directory.actors import Actor
@@ -47,5 +48,5 @@ def update_for(db: Database, actor: Actor, message: dict[str, Any], view: str, *
             update["column"] = "tasks" if active else None
             if active:
                 update["html"] = env.get_template("partials/task_card.html").render(
-                    c=summary, clock=next_clock(summary.clocks), csrf="", fresh=True)
+                    c=summary, clock=next_clock(summary.clocks), allowed=allowed_for(session, case, actor), fresh=True)
         return update
