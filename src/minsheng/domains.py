@@ -33,6 +33,7 @@ ROUTERS: list[str] = [
     "minsheng.web.case_views",
     "minsheng.web.intake_views",
     "minsheng.web.teams_views",
+    "minsheng.web.board_views",
 ]
 # Modules imported for their side effects: `@hooks.on_transition` listeners, present registries.
 LISTENERS: list[str] = [

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from minsheng.cases import present
-from minsheng.cases.service import allowed_for
 from minsheng.cases.queue import column_of, queue_counts, visible_case
+from minsheng.cases.service import allowed_for
 from minsheng.db import Database
 from minsheng.directory.actors import Actor
 from minsheng.web.clocks import next_clock

@@ -8,21 +8,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
-
-from minsheng.api.deps import ReadSession, WriteSession
 from starlette.datastructures import UploadFile as StarletteUpload
 
+from minsheng.api.deps import ReadSession, WriteSession
 from minsheng.cases import present, service
 from minsheng.cases.attachments import do_attach
-from minsheng.cases.service import allowed_for
 from minsheng.cases.models import Case
+from minsheng.cases.service import allowed_for
 from minsheng.clock import SHANGHAI, utcnow
 from minsheng.directory.actors import Actor
 from minsheng.errors import InvalidField
+from minsheng.settings import get_settings
 from minsheng.teams.board import duty_board
 from minsheng.teams.service import do_add_shift, do_remove_shift, do_set_team_status
 from minsheng.teams.tasks import team_tasks
-from minsheng.settings import get_settings
 from minsheng.web.actions import action_body, form_for
 from minsheng.web.auth import Csrf, area_guard
 from minsheng.web.clocks import next_clock
