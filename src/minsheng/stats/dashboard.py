@@ -116,7 +116,7 @@ def on_time(session: Session, start: datetime, end: datetime, town: str | None) 
 def satisfaction(session: Session, start: datetime, end: datetime, town: str | None) -> dict[str, int]:
     rows = session.execute(select(Case.rating, func.count()).where(
         Case.rated_at >= start, Case.rated_at < end, Case.rating.is_not(None), *_where(town)).group_by(Case.rating))
-    return {rating: int(n) for rating, n in rows}
+    return {str(rating): int(n) for rating, n in rows}
 
 
 def rising_categories(session: Session, now: datetime, town: str | None, limit: int = 8) -> list[dict[str, Any]]:

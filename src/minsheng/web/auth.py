@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -79,7 +80,7 @@ async def require_csrf(request: Request) -> None:
         raise Forbidden("页面已过期或请求来源不明，请刷新页面后重试")
 
 
-def area_guard(area: str):  # type: ignore[no-untyped-def]
+def area_guard(area: str) -> Callable[[Actor], Actor]:
     """Dependency: the console user, if its role uses `area`."""
 
     def _guard(actor: Annotated[Actor, Depends(console_actor)]) -> Actor:
