@@ -22,7 +22,9 @@ ROUTERS: list[str] = [
 
     # groups
 
-    # channels
+    "minsheng.integrations.views",
+    "minsheng.integrations.open311.views",
+    "minsheng.integrations.citizen.views",
 
     # proposals
 
@@ -43,7 +45,10 @@ LISTENERS: list[str] = [
 
     # groups
 
-    # channels
+    "minsheng.integrations.handback",
+    "minsheng.integrations.notify.triggers",
+    "minsheng.integrations.reviews",
+    "minsheng.integrations.history",
 
     # proposals
 
@@ -53,7 +58,7 @@ LISTENERS: list[str] = [
 BACKGROUND: list[str] = [
     # sla
 
-    # channels
+    "minsheng.integrations.background:run_outbox_dispatcher",
 
     # console
     "minsheng.events.live:start_listener",

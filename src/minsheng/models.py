@@ -3,6 +3,7 @@
 from minsheng.cases import models as cases_models
 from minsheng.directory import models as directory_models
 from minsheng.events import models as events_models
+from minsheng.integrations import models as channels_models  # noqa: F401
 
 # sla
 

@@ -26,6 +26,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
                              A.ESCALATE}),
     "leader": frozenset(),
     "integration": frozenset(),
+    # a citizen rating their own case on the public page (never a user account; see integrations.citizen)
+    "citizen": frozenset({A.CALLBACK}),
     "admin": frozenset(Action),
 }
 # Actions taken by the handling unit itself (or a unit above it in the command tree).
