@@ -20,7 +20,7 @@ ROUTERS: list[str] = [
 
     # routing
 
-    # groups
+    "minsheng.groups.views",
 
     # channels
 
@@ -34,7 +34,7 @@ LISTENERS: list[str] = [
 
     # routing
 
-    # groups
+    "minsheng.groups.listeners",
 
     # channels
 

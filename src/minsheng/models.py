@@ -3,12 +3,11 @@
 from minsheng.cases import models as cases_models
 from minsheng.directory import models as directory_models
 from minsheng.events import models as events_models
+from minsheng.groups import models as groups_models  # groups
 
 # sla
 
 # routing
-
-# groups
 
 # channels
 
@@ -16,4 +15,4 @@ from minsheng.events import models as events_models
 
 # console
 
-__all__ = ["cases_models", "directory_models", "events_models"]
+__all__ = ["cases_models", "directory_models", "events_models", "groups_models"]
