@@ -98,11 +98,12 @@ def member_clock(cal: Calendar, stage: str, started_at: datetime, deadline: date
     group no longer needs the stage (cancelled, or missed if its deadline had already passed)."""
     if deadline is None:
         return None
-    stop = done_at or ended_at
-    at = min(stop, now) if stop is not None and stop <= now else now
-    remaining = cal.elapsed(at, deadline)
-    if stop is not None and stop <= now:
-        state = "missed" if stop > deadline else "met" if done_at is not None else "cancelled"
+    done = done_at if done_at is not None and done_at <= now else None
+    ended = ended_at if ended_at is not None and ended_at <= now else None
+    stop = min(t for t in (done, ended) if t is not None) if done or ended else None
+    remaining = cal.elapsed(stop or now, deadline)
+    if stop is not None:
+        state = "missed" if stop > deadline else "met" if stop == done else "cancelled"
     elif now > deadline:
         state = "overdue"
     elif paused:
@@ -111,5 +112,4 @@ def member_clock(cal: Calendar, stage: str, started_at: datetime, deadline: date
         total = cal.elapsed(started_at, deadline)
         used = cal.elapsed(started_at, now)
         state = "warning" if total > 0 and used >= warn_at * total else "ok"
-    return MemberClock(stage, started_at, deadline, done_at if done_at and done_at <= now else None, state,
-                       remaining)
+    return MemberClock(stage, started_at, deadline, done if stop == done else None, state, remaining)

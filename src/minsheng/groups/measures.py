@@ -6,6 +6,7 @@ outcome, and each unit's on-time rate for its group work (sign-for and part cloc
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter
 from datetime import datetime
@@ -23,11 +24,11 @@ from minsheng.groups.rows import calendar_and_limits, unit_names
 
 
 def summary(seconds: list[float]) -> dict[str, Any]:
-    """count, mean, median, 90th percentile and max of durations in seconds (None when empty)."""
+    """count, mean, median, 90th percentile (nearest rank) and max of durations in seconds (None when empty)."""
     if not seconds:
         return {"count": 0, "mean": None, "median": None, "p90": None, "max": None}
     ordered = sorted(seconds)
-    p90 = ordered[min(len(ordered) - 1, max(0, round(0.9 * len(ordered) + 0.5) - 1))]
+    p90 = ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]  # nearest rank
     return {"count": len(ordered), "mean": round(statistics.fmean(ordered), 1),
             "median": round(statistics.median(ordered), 1), "p90": round(p90, 1), "max": round(ordered[-1], 1)}
 

@@ -269,12 +269,14 @@ def do_add_member(session: Session, case_id: int, unit_code: str, reason: str | 
         raise Conflict(f"{unit.name} 已是组群成员")
     member = next((m for m in group.members if m.unit_code == unit.code), None)
     if member is None:
-        member = GroupMember(group_id=group.id, unit_code=unit.code, role="co", joined_at=now)
+        member = GroupMember(unit_code=unit.code, role="co", joined_at=now, clock_started_at=now)
+        start_clocks(session, case, member, now)
         group.members.append(member)
-    member.left_at = member.leave_status = member.leave_reason = member.leave_requested_at = None
-    member.leave_decided_at = member.leave_decided_by_name = member.leave_note = None
+    else:  # a unit that left comes back
+        member.left_at = member.leave_status = member.leave_reason = member.leave_requested_at = None
+        member.leave_decided_at = member.leave_decided_by_name = member.leave_note = None
+        start_clocks(session, case, member, now)
     member.joined_at, member.reason = now, reason or "市中心追加"
-    start_clocks(session, case, member, now)
     session.flush()
     timeline(session, case, "group_add", actor, now, f"追加协办单位 {unit.name}" + (f"：{reason}" if reason else ""),
              {"unit": unit.code, "reason": reason})
