@@ -20,7 +20,7 @@ ROUTERS: list[str] = [
 
     # routing
 
-    # groups
+    "minsheng.groups.views",
 
     "minsheng.integrations.views",
     "minsheng.integrations.open311.views",
@@ -43,7 +43,7 @@ LISTENERS: list[str] = [
 
     # routing
 
-    # groups
+    "minsheng.groups.listeners",
 
     "minsheng.integrations.handback",
     "minsheng.integrations.notify.triggers",
