@@ -25,6 +25,10 @@ ROUTERS: list[str] = [
     # channels
 
     # proposals
+    "minsheng.proposals.views",
+    # "minsheng.publishing.views",
+    # "minsheng.proposals.pages",
+    # "minsheng.publishing.pages",
 
     # console (last: its catch-all pages)
 ]
@@ -45,6 +49,9 @@ LISTENERS: list[str] = [
 # "module:function" started with the app: function(app_state) -> stop callable.
 BACKGROUND: list[str] = [
     # sla
+
+    # proposals
+    "minsheng.proposals.clockwork:start_in_process",
 
     # channels
 

@@ -13,6 +13,9 @@ from minsheng.events import models as events_models
 # channels
 
 # proposals
+# isort: split
+from minsheng.proposals import models as proposals_models  # noqa: F401
+from minsheng.publishing import models as publishing_models  # noqa: F401
 
 # console
 
