@@ -45,6 +45,10 @@ USERS: dict[str, tuple[str, str, str | None]] = {
     "zjj": ("handler", "ZJJ", None),
     "village": ("handler", "330482001001", None),
     "dh_team": ("team_member", "ZX-DH", "T-DH-1"),
+    # proposals: the centre's editor, the leaders of two departments (approve their units' replies)
+    "editor": ("editor", "SZZX", None),
+    "zjj_leader": ("leader", "ZJJ", None),
+    "zfj_leader": ("leader", "ZFJ", None),
 }
 
 

@@ -27,6 +27,10 @@ ROUTERS: list[str] = [
     "minsheng.integrations.citizen.views",
 
     # proposals
+    "minsheng.proposals.views",
+    # "minsheng.publishing.views",
+    # "minsheng.proposals.pages",
+    # "minsheng.publishing.pages",
 
     # console (last: its catch-all pages)
     "minsheng.web.session_views",
@@ -58,6 +62,10 @@ LISTENERS: list[str] = [
 BACKGROUND: list[str] = [
     # sla
 
+    # proposals
+    "minsheng.proposals.clockwork:start_in_process",
+
+    # channels
     "minsheng.integrations.background:run_outbox_dispatcher",
 
     # console

@@ -18,7 +18,8 @@ MODULES = [
 
     "minsheng.integrations.models",  # channels
 
-    # proposals
+    "minsheng.proposals.models",  # proposals
+    "minsheng.publishing.models",
 
     # console
 ]
