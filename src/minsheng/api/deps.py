@@ -119,6 +119,12 @@ def _resolve(db: Database, credential: str) -> Actor:
     return actor
 
 
+def request_actor(request: Request, db: Database) -> Actor | None:
+    """The caller's actor, synchronously (for code already running in the thread pool)."""
+    credential = _credential(request)
+    return _resolve(db, credential) if credential else None
+
+
 async def _actor(db: Database, credential: str) -> Actor:
     cached = _cached_actor(credential)
     return cached if cached is not None else await run_in_threadpool(_resolve, db, credential)
