@@ -121,6 +121,9 @@ class Prepared:
             for table in tables:
                 if table.name in self.snapshot:
                     s.execute(insert(table), self.snapshot[table.name])
+                    if self.db.is_postgres and "id" in table.c:  # RESTART IDENTITY went back to 1
+                        s.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                                       f'(SELECT max(id) FROM "{table.name}"))'))
 
     def close(self) -> None:
         self.db.dispose()
