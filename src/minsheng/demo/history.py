@@ -41,6 +41,7 @@ from minsheng.events.models import OutboxMessage
 log = logging.getLogger(__name__)
 # Requests by local hour of day (relative weights): quiet nights, busy mornings and afternoons.
 HOUR_WEIGHTS = (2, 1, 1, 1, 1, 2, 5, 10, 16, 20, 20, 18, 13, 15, 18, 18, 16, 14, 12, 11, 10, 8, 5, 3)
+RECENT_SHARE, RECENT_HOURS = 0.08, 12  # this share of the cases arrives in the last hours
 CHANNEL_ACTORS = {"app": "基层治理四平台（网格员App）", "web": "政府网站留言", "open311": "Open311 接口",
                   "110": "110 联动平台"}
 
@@ -74,8 +75,11 @@ def creation_times(count: int, now: datetime, days: int, rng: random.Random) -> 
     start = (local_now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
     slots = [(start + timedelta(hours=h)) for h in range(days * 24 + local_now.hour)]
     weights = [HOUR_WEIGHTS[s.hour] * (0.75 if s.weekday() >= 5 else 1.0) for s in slots]
-    picked = rng.choices(slots, weights=weights, k=count)
-    times = sorted(s + timedelta(seconds=rng.uniform(0, 3600)) for s in picked)
+    n_recent = round(count * RECENT_SHARE)  # a working queue: cases still in hand at every stage
+    picked = rng.choices(slots, weights=weights, k=count - n_recent)
+    times = [s + timedelta(seconds=rng.uniform(0, 3600)) for s in picked]
+    times += [local_now - timedelta(seconds=rng.uniform(120, RECENT_HOURS * 3600)) for _ in range(n_recent)]
+    times.sort()
     return [min(t, local_now - timedelta(minutes=2)).astimezone(now.tzinfo) for t in times]
 
 

@@ -166,7 +166,8 @@ def _handle(steps: list[Step], at: Any, rng: random.Random, track: str, limits: 
         delay, late = _late_or(rng, 0.04, (0.05 * feedback_limit, 0.6 * feedback_limit),
                                (1.1 * feedback_limit, 2 * feedback_limit))
     else:  # working days: the wall-clock time is longer than the counted time
-        delay, late = _late_or(rng, 0.06, (4 * HOUR, 2.5 * DAY), (5 * DAY, 9 * DAY))
+        wall = _wall(track, feedback_limit)
+        delay, late = _late_or(rng, 0.06, (4 * HOUR, 2.5 * DAY), (1.05 * wall, 1.5 * wall))
     _late_step(steps, start, _wall(track, feedback_limit), at(delay), "feedback", "unit",
                {"text": FEEDBACK_TEXTS.get(group, "已按要求处理完毕。")}, "feedback" if late else None)
 

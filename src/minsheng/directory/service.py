@@ -59,7 +59,7 @@ def centre_code(session: Session) -> str:
 def category_track(session: Session, code: str) -> str:
     """The SLA track of an active category (cached briefly); InvalidField for an unknown one."""
     tracks: dict[str, str] = _lookup(session, "tracks", lambda: dict(session.execute(
-        select(Category.code, Category.track).where(Category.active.is_(True))).tuples().all()))
+        select(Category.code, Category.track).where(Category.active.is_(True))).all()))
     if code not in tracks:
         raise InvalidField("category", f"未知类别代码 {code}")
     return tracks[code]
