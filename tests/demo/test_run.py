@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def test_demo_run_fills_a_coherent_history(db: Database, real_clock: None, capsy
         timeline = events[case.id]
         assert timeline[0].action == "create" and timeline[0].to_status == "received"
         assert timeline[0].at == case.created_at
-        for before, after in zip(timeline, timeline[1:], strict=False):
+        for before, after in itertools.pairwise(timeline):
             assert before.at <= after.at, (case.number, before.action, after.action)
             if after.from_status is not None:
                 assert after.from_status == before.to_status, (case.number, before.action, after.action)
