@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Select, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Select, Table, create_engine, event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -91,6 +91,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def insert_unless_exists(session: Session, table: Table, values: dict[str, Any], *, unique: str) -> bool:
+    """INSERT … ON CONFLICT (unique) DO NOTHING, on either backend; True when the row was written."""
+    from sqlalchemy.dialects import sqlite
+
+    make = postgresql.insert if is_postgres(session) else sqlite.insert
+    stmt = make(table).values(**values).on_conflict_do_nothing(index_elements=[unique])
+    return bool(session.connection().execute(stmt).rowcount == 1)
 
 
 def is_postgres(bind: Engine | Session) -> bool:
