@@ -93,13 +93,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+_INSERT_IGNORING: dict[tuple[str, str, bool], Any] = {}
+
+
 def insert_unless_exists(session: Session, table: Table, values: dict[str, Any], *, unique: str) -> bool:
-    """INSERT … ON CONFLICT (unique) DO NOTHING, on either backend; True when the row was written."""
+    """INSERT … ON CONFLICT (unique) DO NOTHING, on either backend; True when the row was written.
+    The statement is built once per table (values go as parameters, so its compiled form is cached)."""
     from sqlalchemy.dialects import sqlite
 
-    make = postgresql.insert if is_postgres(session) else sqlite.insert
-    stmt = make(table).values(**values).on_conflict_do_nothing(index_elements=[unique])
-    return bool(session.connection().execute(stmt).rowcount == 1)
+    pg = is_postgres(session)
+    key = (table.name, unique, pg)
+    stmt = _INSERT_IGNORING.get(key)
+    if stmt is None:
+        stmt = (postgresql.insert if pg else sqlite.insert)(table).on_conflict_do_nothing(index_elements=[unique])
+        _INSERT_IGNORING[key] = stmt
+    return bool(session.connection().execute(stmt, values).rowcount == 1)
 
 
 def is_postgres(bind: Engine | Session) -> bool:

@@ -32,6 +32,6 @@ def enqueue(session: Session, topic: str, payload: dict[str, Any], *, now: datet
                   available_at=now, attempts=0)
     table: Table = OutboxMessage.__table__  # type: ignore[assignment]
     if dedupe_key is None:
-        session.connection().execute(table.insert().values(**values))
+        session.connection().execute(table.insert(), values)
         return True
     return insert_unless_exists(session, table, values, unique="dedupe_key")
