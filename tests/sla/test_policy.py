@@ -298,9 +298,9 @@ def test_working_hours_pauses_against_brute_force(gaps: list[int], now: int) -> 
             break
     assert sign.remaining_seconds == (120 - used[now]) * 60
     reached = next((d for d in range(len(used)) if used[d] == 120), None)
-    if reached is not None and (reached <= now or sum(1 for t in toggles if t <= now) % 2 == 0):
+    paused = sum(1 for t in toggles if t <= now) % 2 == 1
+    if reached is not None and (reached <= now or not paused):
         assert sign.deadline == FRIDAY + timedelta(minutes=reached)
-        assert sign.state is (ClockState.OVERDUE if now > reached else
-                              ClockState.WARNING if used[now] >= 96 else ClockState.OK)
-    else:
-        assert sign.state is ClockState.PAUSED
+    overdue = reached is not None and now > reached
+    assert sign.state is (ClockState.OVERDUE if overdue else ClockState.PAUSED if paused else
+                          ClockState.WARNING if used[now] >= 96 else ClockState.OK)
