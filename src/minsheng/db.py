@@ -75,9 +75,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.close()
 
         # SQLite: take the write lock at BEGIN so that read-then-write actions serialise cleanly.
+        # Read-only sessions (execution option minsheng_read_only) take a plain deferred BEGIN.
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            read_only = conn.get_execution_options().get("minsheng_read_only", False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         # pysqlite's own transaction handling must be off for BEGIN IMMEDIATE to work.
         @event.listens_for(engine, "connect", insert=True)
@@ -110,6 +112,8 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(url, **engine_kwargs)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessionmaker = sessionmaker(
+            self.engine.execution_options(minsheng_read_only=True), expire_on_commit=False)
 
     @property
     def is_postgres(self) -> bool:
@@ -119,6 +123,12 @@ class Database:
     def session(self) -> Iterator[Session]:
         """One transaction: commits on success, rolls back on error."""
         with self.sessionmaker() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A transaction that only reads (on SQLite it does not take the write lock)."""
+        with self.read_sessionmaker() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

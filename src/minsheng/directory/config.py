@@ -61,18 +61,6 @@ class DivisionsFile(_Strict):
     city: CityInfo
     towns: list[TownConfig]
 
-    @model_validator(mode="after")
-    def _unique_codes(self) -> DivisionsFile:
-        seen: set[str] = {self.city.code}
-        for town in self.towns:
-            for code in [town.code, *(v.code for v in town.villages)]:
-                if code in seen:
-                    raise ValueError(f"区划代码重复: {code}")
-                seen.add(code)
-            for v in town.villages:
-                if not v.code.startswith(town.code):
-                    raise ValueError(f"村社 {v.code} 不属于街道 {town.code}")
-        return self
 
 
 class DepartmentConfig(_Strict):
@@ -93,15 +81,6 @@ class DepartmentConfig(_Strict):
 class DepartmentsFile(_Strict):
     departments: list[DepartmentConfig]
 
-    @model_validator(mode="after")
-    def _one_centre(self) -> DepartmentsFile:
-        codes = [d.code for d in self.departments]
-        dupes = {c for c in codes if codes.count(c) > 1}
-        if dupes:
-            raise ValueError(f"单位代码重复: {sorted(dupes)}")
-        if sum(1 for d in self.departments if d.kind == "centre") != 1:
-            raise ValueError("必须有且只有一个 kind: centre 的市级中心")
-        return self
 
 
 class CategoryLeaf(_Strict):
@@ -237,7 +216,34 @@ def _read(directory: Path, name: str, model: type[BaseModel]) -> Any:
         raise ConfigError(path.name, field, err["msg"]) from exc
 
 
+def _check_divisions(cfg: CityConfig) -> None:
+    seen: set[str] = {cfg.divisions.city.code}
+    for i, town in enumerate(cfg.divisions.towns):
+        if town.code in seen:
+            raise ConfigError("divisions.yaml", f"towns.{i}.code", f"区划代码重复: {town.code}")
+        seen.add(town.code)
+        for j, v in enumerate(town.villages):
+            where = f"towns.{i}.villages.{j}.code"
+            if v.code in seen:
+                raise ConfigError("divisions.yaml", where, f"区划代码重复: {v.code}")
+            if not v.code.startswith(town.code):
+                raise ConfigError("divisions.yaml", where, f"村社 {v.code} 不属于街道 {town.code}")
+            seen.add(v.code)
+
+
+def _check_departments(cfg: CityConfig) -> None:
+    seen: set[str] = set()
+    for i, d in enumerate(cfg.departments.departments):
+        if d.code in seen:
+            raise ConfigError("departments.yaml", f"departments.{i}.code", f"单位代码重复: {d.code}")
+        seen.add(d.code)
+    if sum(1 for d in cfg.departments.departments if d.kind == "centre") != 1:
+        raise ConfigError("departments.yaml", "departments.kind", "必须有且只有一个 kind: centre 的市级中心")
+
+
 def _cross_check(cfg: CityConfig) -> None:
+    _check_divisions(cfg)
+    _check_departments(cfg)
     depts = {d.code for d in cfg.departments.departments}
     towns = {t.code for t in cfg.divisions.towns}
     for d in cfg.departments.departments:

@@ -1,0 +1,109 @@
+"""FastAPI dependencies: database sessions, the acting user (bearer token, API key or cookie)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from minsheng.db import Database, get_db
+from minsheng.directory.actors import Actor
+from minsheng.directory.models import User
+from minsheng.directory.security import (
+    API_KEY_PREFIX,
+    TokenSigner,
+    actor_for,
+    actor_for_api_key,
+    find_api_key,
+)
+from minsheng.errors import Forbidden, Unauthorized
+from minsheng.settings import get_settings
+
+SESSION_COOKIE = "minsheng_session"
+_ACTOR_TTL = 5.0
+_actor_cache: dict[str, tuple[float, Actor]] = {}
+_signer: TokenSigner | None = None
+
+
+def signer() -> TokenSigner:
+    global _signer
+    if _signer is None:
+        settings = get_settings()
+        _signer = TokenSigner(settings.resolved_secret_key(), settings.token_ttl_seconds)
+    return _signer
+
+
+def reset_auth_caches() -> None:
+    global _signer
+    _signer = None
+    _actor_cache.clear()
+
+
+def database() -> Database:
+    return get_db()
+
+
+def write_session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+    with db.session() as session:
+        yield session
+
+
+def read_session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+    with db.read_session() as session:
+        yield session
+
+
+def _credential(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    if request.headers.get("x-api-key"):
+        return request.headers["x-api-key"].strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def _resolve(db: Database, credential: str) -> Actor:
+    cached = _actor_cache.get(credential)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    with db.read_session() as session:
+        if credential.startswith(API_KEY_PREFIX):
+            key = find_api_key(session, credential)
+            if key is None:
+                raise Unauthorized("API 密钥无效")
+            actor = actor_for_api_key(session, key)
+        else:
+            user = session.get(User, signer().read(credential))
+            if user is None or not user.active:
+                raise Unauthorized("用户不存在或已停用")
+            actor = actor_for(session, user)
+    _actor_cache[credential] = (time.monotonic() + _ACTOR_TTL, actor)
+    return actor
+
+
+def optional_actor(request: Request, db: Annotated[Database, Depends(database)]) -> Actor | None:
+    credential = _credential(request)
+    return _resolve(db, credential) if credential else None
+
+
+def current_actor(request: Request, db: Annotated[Database, Depends(database)]) -> Actor:
+    credential = _credential(request)
+    if not credential:
+        raise Unauthorized()
+    return _resolve(db, credential)
+
+
+def staff_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    """Signed-in staff only (not integration clients)."""
+    if actor.role == "integration":
+        raise Forbidden("集成客户端不能访问该接口")
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+StaffActor = Annotated[Actor, Depends(staff_actor)]
+WriteSession = Annotated[Session, Depends(write_session)]
+ReadSession = Annotated[Session, Depends(read_session)]

@@ -1,0 +1,48 @@
+"""Errors as JSON with a machine code and a Chinese message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from minsheng.errors import DomainError
+
+HTTP_MESSAGES = {
+    400: "请求有误", 401: "请先登录", 403: "无权执行该操作", 404: "记录不存在或无权查看",
+    405: "不支持该请求方法", 409: "当前状态不允许该操作", 413: "文件过大", 415: "文件类型不支持",
+    422: "请求字段不合法", 429: "请求过于频繁，请稍后再试", 500: "服务器内部错误",
+}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "header")]
+    return ".".join(parts) or "-"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field_name(tuple(e["loc"])), "message": e["msg"], "type": e["type"]}
+                  for e in exc.errors()]
+        first = errors[0] if errors else {"field": "-", "message": ""}
+        return JSONResponse(
+            {"code": "invalid_field", "field": first["field"],
+             "message": f"字段 {first['field']} 不合法：{first['message']}", "errors": errors},
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) and exc.detail not in (
+            "Not Found", "Method Not Allowed") else HTTP_MESSAGES.get(exc.status_code, "请求失败")
+        return JSONResponse({"code": f"http_{exc.status_code}", "message": message},
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))

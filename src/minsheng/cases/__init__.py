@@ -1,0 +1,1 @@
+"""The case aggregate: workflow (pure), models, service (do_* actions), API views."""

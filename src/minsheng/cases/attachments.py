@@ -1,0 +1,69 @@
+"""Attachments: photos and documents stored as files in the media directory, checked by type/size."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from minsheng.cases.models import Attachment
+from minsheng.cases.rows import lock_case
+from minsheng.cases.service import ensure_visible, record_event
+from minsheng.directory.actors import Actor
+from minsheng.errors import DomainError, NotFound
+from minsheng.settings import Settings
+
+# Magic numbers of the accepted types: the declared type must match the bytes.
+SIGNATURES = {
+    "image/jpeg": [b"\xff\xd8\xff"],
+    "image/png": [b"\x89PNG\r\n\x1a\n"],
+    "image/webp": [b"RIFF"],
+    "application/pdf": [b"%PDF-"],
+}
+
+
+class AttachmentRejected(DomainError):
+    status_code = 415
+    code = "attachment_rejected"
+
+
+def check_file(content_type: str, data: bytes, settings: Settings) -> None:
+    if len(data) == 0:
+        raise AttachmentRejected("文件为空")
+    if len(data) > settings.max_attachment_bytes:
+        raise AttachmentRejected(f"文件超过 {settings.max_attachment_bytes // (1024 * 1024)} MB 上限")
+    if content_type not in settings.allowed_attachment_types:
+        raise AttachmentRejected(f"不支持的文件类型 {content_type}；仅限 JPEG、PNG、WebP 图片和 PDF")
+    if not any(data.startswith(sig) for sig in SIGNATURES.get(content_type, [])):
+        raise AttachmentRejected("文件内容与声明的类型不符")
+
+
+def do_attach(session: Session, case_id: int, filename: str, content_type: str, data: bytes,
+              actor: Actor, settings: Settings, *, now: datetime) -> Attachment:
+    check_file(content_type, data, settings)
+    case = lock_case(session, case_id)
+    ensure_visible(session, case, actor)
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path(now.strftime("%Y/%m")) / f"{uuid.uuid4().hex}{Path(filename).suffix[:10]}"
+    target = settings.media_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    att = Attachment(case_id=case.id, filename=Path(filename).name[:200] or "file", content_type=content_type,
+                     size=len(data), sha256=digest, storage_path=str(relative), uploaded_by=actor.user_id,
+                     uploaded_at=now)
+    session.add(att)
+    session.flush()
+    record_event(session, case, "attach", actor, now, from_status=case.status,
+                 note=f"上传附件 {att.filename}", data={"attachment_id": att.id})
+    return att
+
+
+def attachment_path(session: Session, attachment_id: int, actor: Actor, settings: Settings) -> Attachment:
+    att = session.get(Attachment, attachment_id)
+    if att is None:
+        raise NotFound()
+    ensure_visible(session, lock_case(session, att.case_id), actor)
+    return att

@@ -1,0 +1,96 @@
+"""Reading cases: filtered, scoped, keyset-paginated lists and one case with its timeline."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from minsheng.cases.models import Attachment, Case, CaseEvent
+from minsheng.cases.workflow import Status
+from minsheng.directory.actors import Actor
+from minsheng.directory.service import case_scope
+from minsheng.errors import InvalidField, NotFound
+
+
+@dataclass
+class CaseFilter:
+    status: list[str] | None = None
+    town: str | None = None
+    unit: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    overdue: bool | None = None
+    escalated: bool | None = None
+    text: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+
+def encode_cursor(case_id: int) -> str:
+    return base64.urlsafe_b64encode(str(case_id).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidField("cursor", "分页游标无效") from None
+
+
+def scoped(session: Session, actor: Actor, stmt: Select[Any]) -> Select[Any]:
+    scope = case_scope(session, actor)
+    return stmt if scope is None else stmt.where(scope)
+
+
+def list_cases(session: Session, actor: Actor, f: CaseFilter) -> tuple[list[Case], str | None]:
+    """Newest first; `next_cursor` continues after the last row (keyset, no OFFSET)."""
+    stmt = scoped(session, actor, select(Case))
+    if f.status:
+        bad = [s for s in f.status if s not in Status.__members__.values()]
+        if bad:
+            raise InvalidField("status", f"未知状态 {bad[0]}")
+        stmt = stmt.where(Case.status.in_(f.status))
+    for column, value in ((Case.town_code, f.town), (Case.unit_code, f.unit),
+                          (Case.category_code, f.category), (Case.channel, f.channel)):
+        if value:
+            stmt = stmt.where(column == value)
+    if f.overdue is not None:
+        stmt = stmt.where(Case.overdue.is_(f.overdue))
+    if f.escalated is not None:
+        stmt = stmt.where(Case.escalated.is_(f.escalated))
+    if f.text:
+        like = f"%{f.text}%"
+        stmt = stmt.where(or_(Case.content.like(like), Case.address.like(like), Case.number == f.text))
+    if f.created_from:
+        stmt = stmt.where(Case.created_at >= f.created_from)
+    if f.created_to:
+        stmt = stmt.where(Case.created_at < f.created_to)
+    if f.cursor:
+        stmt = stmt.where(Case.id < decode_cursor(f.cursor))
+    rows: list[Case] = list(session.scalars(stmt.order_by(Case.id.desc()).limit(f.limit + 1)))
+    more = len(rows) > f.limit
+    rows = rows[: f.limit]
+    return rows, (encode_cursor(rows[-1].id) if more and rows else None)
+
+
+def get_case(session: Session, actor: Actor, case_id: int) -> Case:
+    case: Case | None = session.scalars(scoped(session, actor, select(Case).where(Case.id == case_id))).first()
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def timeline(session: Session, case_id: int) -> list[CaseEvent]:
+    return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))
+
+
+def attachments(session: Session, case_id: int) -> list[Attachment]:
+    return list(session.scalars(select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)))

@@ -1,0 +1,162 @@
+"""Case actions, Zulip-style: each do_* is one transaction's worth of work.
+
+The caller owns the transaction (`with db.session() as s: do_sign(s, ...)`). Each action locks
+the case row (PostgreSQL), applies the pure workflow, sets the fields, writes the timeline event
+and runs the transition listeners (SLA timers, outbox) — all before the caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minsheng.cases import hooks
+from minsheng.cases import workflow as wf
+from minsheng.cases.models import Case, CaseEvent
+from minsheng.cases.numbers import next_case_number
+from minsheng.cases.permissions import UNIT_ACTIONS, role_may, unit_covers
+from minsheng.cases.rows import lock_case
+from minsheng.cases.schemas import ActionBody, CaseCreate
+from minsheng.clock import utcnow
+from minsheng.db import for_update
+from minsheng.directory import service as directory
+from minsheng.directory.actors import Actor
+from minsheng.directory.models import Unit
+from minsheng.errors import Conflict, Forbidden, NotFound
+from minsheng.events.publish import announce
+
+STAGE_STAMP = {
+    wf.Action.ASSIGN: "assigned_at",
+    wf.Action.SIGN: "signed_at",
+    wf.Action.DISPATCH_TEAM: "dispatched_at",
+    wf.Action.ARRIVE: "arrived_at",
+    wf.Action.FEEDBACK: "replied_at",
+}
+
+
+def state_of(case: Case) -> wf.CaseState:
+    return wf.CaseState(wf.Status(case.status), case.suspended, case.rated, case.merged)
+
+
+def unit_path(session: Session, code: str | None) -> str | None:
+    if code is None:
+        return None
+    unit = session.get(Unit, code)
+    return unit.path if unit else None
+
+
+def ensure_visible(session: Session, case: Case, actor: Actor) -> None:
+    """A case outside the actor's scope does not exist for it (404, not 403)."""
+    scope = directory.case_scope(session, actor)
+    if scope is not None and session.scalar(select(Case.id).where(Case.id == case.id, scope)) is None:
+        raise NotFound()
+
+
+def allowed_for(session: Session, case: Case, actor: Actor) -> list[str]:
+    """The workflow's allowed actions that this actor's role and unit may take now."""
+    case_path = unit_path(session, case.unit_code)
+    result = []
+    for action in wf.allowed_actions(state_of(case)):
+        if not role_may(actor.role, action):
+            continue
+        if action in UNIT_ACTIONS and actor.role != "admin" and not unit_covers(actor.unit_path, case_path):
+            continue
+        result.append(action.value)
+    return result
+
+
+def record_event(
+    session: Session, case: Case, action: str, actor: Actor, now: datetime, *,
+    from_status: str | None, note: str = "", data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    event = CaseEvent(
+        case_id=case.id, at=now, action=action, from_status=from_status, to_status=case.status,
+        actor_id=actor.user_id, actor_name=actor.label, actor_unit=actor.unit_code, note=note,
+        data=data or {},
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _finish(session: Session, case: Case, action: str, actor: Actor, now: datetime,
+            from_status: str | None, note: str, data: dict[str, Any]) -> CaseEvent:
+    case.updated_at = now
+    event = record_event(session, case, action, actor, now, from_status=from_status, note=note, data=data)
+    hooks.run(session, hooks.Transition(case, action, from_status, case.status, actor, now, event, data))
+    announce(session, "case", case.id, action=action, status=case.status, unit=case.unit_code,
+             town=case.town_code, number=case.number, track=case.track)
+    return event
+
+
+def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: datetime | None = None) -> Case:
+    now = now or utcnow()
+    if body.source_id and body.source_system:
+        existing = session.scalars(select(Case).where(
+            Case.source_system == body.source_system, Case.source_id == body.source_id)).first()
+        if existing is not None:
+            return existing
+    track = "normal"
+    if body.category:
+        track = directory.get_category(session, body.category).track
+    case = Case(
+        number=next_case_number(session, now), channel=body.channel, source_system=body.source_system,
+        source_id=body.source_id, citizen_name=body.citizen_name, citizen_phone=body.citizen_phone,
+        content=body.content, address=body.address, lng=body.lng, lat=body.lat,
+        category_code=body.category, town_code=body.town, village_code=body.village, track=track,
+        priority=body.priority, status=wf.Status.RECEIVED.value, level="city",
+        command_unit_code=directory.centre_unit(session).code, created_by=actor.user_id,
+        created_at=now, updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    _finish(session, case, "create", actor, now, None, "受理诉求", {"channel": body.channel})
+    return case
+
+
+def do_action(session: Session, case_id: int, action: str, body: ActionBody, actor: Actor, *,
+              now: datetime | None = None) -> Case:
+    """Take `action` on a case for `actor`. Raises NotFound, Forbidden, Conflict or InvalidField."""
+    try:
+        act = wf.Action(action)
+    except ValueError:
+        raise NotFound(f"未知操作 {action}") from None
+    now = now or utcnow()
+    case = lock_case(session, case_id)
+    ensure_visible(session, case, actor)
+    allowed = allowed_for(session, case, actor)
+    if act.value not in allowed:
+        if act in wf.allowed_actions(state_of(case)):
+            raise Forbidden(allowed_actions=allowed)
+        raise Conflict(f"案件当前状态（{case.status}）不允许「{act.value}」", allowed_actions=allowed)
+    from minsheng.cases.actions import APPLY  # the per-action field changes
+
+    from_status = case.status
+    note, data = APPLY[act](session, case, body, actor, now)
+    new_state = wf.apply(state_of(case), act)
+    case.status, case.suspended, case.rated, case.merged = (
+        new_state.status.value, new_state.suspended, new_state.rated, new_state.merged)
+    if act in STAGE_STAMP:
+        setattr(case, STAGE_STAMP[act], now)
+    if new_state.status is wf.Status.CLOSED and from_status != wf.Status.CLOSED.value:
+        case.closed_at = now
+    _finish(session, case, act.value, actor, now, from_status, note, data)
+    if case.status == wf.Status.CLOSED.value and from_status != wf.Status.CLOSED.value:
+        close_linked_duplicates(session, case, actor, now)
+    return case
+
+
+def close_linked_duplicates(session: Session, master: Case, actor: Actor, now: datetime) -> None:
+    """Duplicates merged into a master close with it and carry its answer to their citizens."""
+    linked = session.scalars(for_update(select(Case).where(
+        Case.master_case_id == master.id, Case.status != wf.Status.CLOSED.value), session)).all()
+    for dup in linked:
+        from_status = dup.status
+        dup.public_answer = master.public_answer
+        dup.feedback_text = master.feedback_text
+        dup.status, dup.closed_at = wf.Status.CLOSED.value, now
+        _finish(session, dup, wf.Action.CLOSE.value, actor, now, from_status,
+                f"随主案件 {master.number} 办结", {"master_case_id": master.id})

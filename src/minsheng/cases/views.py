@@ -1,0 +1,74 @@
+"""Case endpoints under /api/v1/cases. Thin: parse, authorise, call one service function."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, UploadFile
+from fastapi.responses import FileResponse
+
+from minsheng.api.deps import CurrentActor, ReadSession, StaffActor, WriteSession
+from minsheng.cases import present, queries, service
+from minsheng.cases.attachments import attachment_path, do_attach
+from minsheng.cases.contact import reveal_contact
+from minsheng.cases.schemas import ActionBody, CaseCreate, CaseCreated, CaseDetail, CasePage, ContactOut
+from minsheng.clock import utcnow
+from minsheng.settings import get_settings
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+
+
+@router.post("", status_code=201, response_model=CaseCreated, summary="受理新诉求")
+def create_case(body: CaseCreate, actor: CurrentActor, session: WriteSession) -> CaseCreated:
+    case = service.do_create_case(session, body, actor)
+    return CaseCreated(id=case.id, number=case.number, status=case.status)
+
+
+@router.get("", response_model=CasePage, summary="案件列表（键集分页）")
+def list_cases(
+    actor: StaffActor, session: ReadSession,
+    status: Annotated[list[str] | None, Query()] = None, town: str | None = None, unit: str | None = None,
+    category: str | None = None, channel: str | None = None, overdue: bool | None = None,
+    escalated: bool | None = None, text: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> CasePage:
+    statuses = [s for value in status for s in value.split(",") if s] if status else None
+    rows, next_cursor = queries.list_cases(session, actor, queries.CaseFilter(
+        status=statuses, town=town, unit=unit, category=category, channel=channel, overdue=overdue,
+        escalated=escalated, text=text, cursor=cursor, limit=limit))
+    return CasePage(items=present.summaries(session, rows), next_cursor=next_cursor)
+
+
+@router.get("/{case_id}", response_model=CaseDetail, summary="案件详情（含时间线和可执行操作）")
+def get_case(case_id: int, actor: CurrentActor, session: ReadSession) -> CaseDetail:
+    return present.detail(session, queries.get_case(session, actor, case_id), actor)
+
+
+@router.post("/{case_id}/actions/{action}", response_model=CaseDetail, summary="执行流程操作")
+def take_action(case_id: int, action: str, actor: StaffActor, session: WriteSession,
+                body: ActionBody | None = None) -> CaseDetail:
+    case = service.do_action(session, case_id, action, body or ActionBody(), actor)
+    return present.detail(session, case, actor)
+
+
+@router.get("/{case_id}/contact", response_model=ContactOut, summary="查看群众联系方式（记入审计日志）")
+def get_contact(case_id: int, actor: StaffActor, session: WriteSession,
+                reason: Annotated[str, Query(max_length=200)] = "") -> ContactOut:
+    return reveal_contact(session, case_id, actor, reason=reason, now=utcnow())
+
+
+@router.post("/{case_id}/attachments", status_code=201, summary="上传附件（照片、PDF）")
+def upload_attachment(case_id: int, file: UploadFile, actor: StaffActor, session: WriteSession) -> dict:
+    settings = get_settings()
+    data = file.file.read(settings.max_attachment_bytes + 1)
+    att = do_attach(session, case_id, file.filename or "file", file.content_type or "", data, actor,
+                    settings, now=utcnow())
+    return {"id": att.id, "filename": att.filename, "size": att.size, "content_type": att.content_type}
+
+
+@router.get("/attachments/{attachment_id}", summary="下载附件")
+def download_attachment(attachment_id: int, actor: StaffActor, session: ReadSession) -> FileResponse:
+    settings = get_settings()
+    att = attachment_path(session, attachment_id, actor, settings)
+    return FileResponse(settings.media_dir / att.storage_path, media_type=att.content_type,
+                        filename=att.filename)

@@ -1,0 +1,53 @@
+"""Plain read models of the directory for the API and the console."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minsheng.directory.models import Category, Division, Team, Unit
+
+
+def units(session: Session) -> list[dict[str, Any]]:
+    return [
+        {"code": u.code, "name": u.name, "level": u.level, "kind": u.kind, "parent": u.parent_code,
+         "town": u.town_code, "duties": u.duties}
+        for u in session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.path))
+    ]
+
+
+def teams(session: Session, town: str | None = None) -> list[dict[str, Any]]:
+    stmt = select(Team).order_by(Team.code)
+    if town:
+        stmt = stmt.where(Team.town_code == town)
+    return [
+        {"code": t.code, "name": t.name, "town": t.town_code, "unit": t.unit_code, "status": t.status,
+         "base": [t.base_lng, t.base_lat], "vehicles": t.vehicles, "equipment": t.equipment,
+         "members": t.members, "current_case_id": t.current_case_id}
+        for t in session.scalars(stmt)
+    ]
+
+
+def categories(session: Session) -> list[dict[str, Any]]:
+    return [
+        {"code": c.code, "name": c.name, "group": c.group_code, "group_name": c.group_name,
+         "dept": c.dept, "track": c.track, "description": c.description}
+        for c in session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.code))
+    ]
+
+
+def divisions(session: Session, parent: str | None = None, level: str | None = None) -> list[dict[str, Any]]:
+    stmt = select(Division).order_by(Division.code)
+    if parent:
+        stmt = stmt.where(Division.parent_code == parent)
+    if level:
+        stmt = stmt.where(Division.level == level)
+    if not parent and not level:
+        stmt = stmt.where(Division.in_city.is_(True))
+    return [
+        {"code": d.code, "name": d.name, "short": d.short, "level": d.level, "parent": d.parent_code,
+         "aliases": d.aliases, "former_names": d.former_names}
+        for d in session.scalars(stmt.limit(5000))
+    ]

@@ -1,0 +1,66 @@
+"""The domains that plug into the core: their API routers, transition listeners, background loops.
+
+Each domain adds its own line here; nothing else in the core needs to know about it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+# Each domain keeps its own block (one line per module, replacing its `# <domain>` marker) so that
+# branches merge without touching each other's lines.
+
+# Modules exposing `router` (an APIRouter), mounted by the app factory in this order.
+ROUTERS: list[str] = [
+    "minsheng.directory.views",
+    "minsheng.cases.views",
+
+    # sla
+
+    # routing
+
+    # groups
+
+    # channels
+
+    # proposals
+
+    # console (last: its catch-all pages)
+]
+# Modules imported for their side effects: `@hooks.on_transition` listeners, present registries.
+LISTENERS: list[str] = [
+    # sla
+
+    # routing
+
+    # groups
+
+    # channels
+
+    # proposals
+
+    # console
+]
+# "module:function" started with the app: function(app_state) -> stop callable.
+BACKGROUND: list[str] = [
+    # sla
+
+    # channels
+
+    # console
+]
+
+_loaded = False
+
+
+def load_listeners() -> None:
+    global _loaded
+    if not _loaded:
+        for name in LISTENERS:
+            importlib.import_module(name)
+        _loaded = True
+
+
+def router_modules() -> list[ModuleType]:
+    return [importlib.import_module(name) for name in ROUTERS]

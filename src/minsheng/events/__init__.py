@@ -1,0 +1,1 @@
+"""Outbox written in the transaction; fan-out of case changes to consoles after commit."""
