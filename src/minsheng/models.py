@@ -5,6 +5,7 @@ from minsheng.directory import models as directory_models
 from minsheng.events import models as events_models
 
 # sla
+from minsheng.sla import models as sla_models  # noqa: F401
 
 # routing
 

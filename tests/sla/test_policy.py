@@ -251,10 +251,9 @@ def test_pauses_against_brute_force(gaps: list[int], now: int) -> None:
         c = clock(clocks, stage)
         reached = next((d for d in range(horizon + 1) if used[d] == limit), None)
         paused_at_end = not active(now)
-        if reached is not None and (reached <= now or not paused_at_end):
-            deadline = reached
-        else:  # paused before the limit was used up: projected as if resumed now
-            deadline = now + limit - used[now]
+        # paused before the limit was used up: projected as if resumed now
+        resumed_now = now + limit - used[now]
+        deadline = reached if reached is not None and (reached <= now or not paused_at_end) else resumed_now
         assert c.deadline == at(deadline)
         assert c.remaining_seconds == limit - used[now]
         expected = (ClockState.OVERDUE if now > deadline else ClockState.PAUSED if paused_at_end
