@@ -28,6 +28,13 @@ ROUTERS: list[str] = [
     # proposals
 
     # console (last: its catch-all pages)
+    "minsheng.web.session_views",
+    "minsheng.web.stream_views",
+    "minsheng.web.queue_views",
+    "minsheng.web.case_views",
+    "minsheng.web.intake_views",
+    "minsheng.web.teams_views",
+    "minsheng.web.board_views",
 ]
 # Modules imported for their side effects: `@hooks.on_transition` listeners, present registries.
 LISTENERS: list[str] = [
@@ -53,6 +60,7 @@ BACKGROUND: list[str] = [
     # channels
 
     # console
+    "minsheng.events.live:start_listener",
 ]
 
 _loaded = False

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +26,42 @@ def centre_unit(session: Session) -> Unit:
     if unit is None:
         raise NotFound("尚未加载城市配置（没有市级中心）")
     return unit
+
+
+# Configuration read on every intake (the centre's code, each category's track) changes only when a
+# city configuration is loaded; keep it a few seconds per database. load_city clears it at once in
+# its own process; other processes see a reload within _LOOKUP_TTL.
+_LOOKUP_TTL = 5.0
+_lookups: dict[tuple[int, str], tuple[float, Any]] = {}
+
+
+def _lookup(session: Session, name: str, load: Any) -> Any:
+    key = (id(session.get_bind().engine), name)
+    hit = _lookups.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = load()
+    _lookups[key] = (now + _LOOKUP_TTL, value)
+    return value
+
+
+def clear_lookups() -> None:
+    _lookups.clear()
+
+
+def centre_code(session: Session) -> str:
+    """The city centre's unit code (cached briefly; see _lookup)."""
+    return str(_lookup(session, "centre", lambda: centre_unit(session).code))
+
+
+def category_track(session: Session, code: str) -> str:
+    """The SLA track of an active category (cached briefly); InvalidField for an unknown one."""
+    tracks: dict[str, str] = _lookup(session, "tracks", lambda: dict(session.execute(
+        select(Category.code, Category.track).where(Category.active.is_(True))).tuples().all()))
+    if code not in tracks:
+        raise InvalidField("category", f"未知类别代码 {code}")
+    return tracks[code]
 
 
 def town_centre(session: Session, town_code: str) -> Unit | None:
