@@ -1,8 +1,8 @@
 """Announce case changes to live consoles, only once the transaction has committed.
 
-Inside an action, call `announce(session, kind, case_id, ...)`. On PostgreSQL this issues
-`pg_notify` in the same transaction (delivered to every process on commit, never on rollback);
-on SQLite the message goes to the in-process broker after commit.
+Inside an action, call `announce(session, kind, case_id, ...)`. On PostgreSQL the messages of a
+transaction are sent with one `pg_notify` statement just before it commits (delivered to every
+process on commit, never on rollback); on SQLite they go to the in-process broker after commit.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from minsheng.db import is_postgres
 
 CHANNEL = "minsheng_events"
 _PENDING = "minsheng_pending_announcements"
-_NOTIFY = text("SELECT pg_notify(:c, :m)")
+_PG_PENDING = "minsheng_pending_pg_notifications"
+_NOTIFY_ALL = text("SELECT pg_notify(:c, m) FROM unnest(CAST(:ms AS text[])) WITH ORDINALITY AS t(m, i) "
+                   "ORDER BY i")
 
 
 class Broker:
@@ -55,10 +57,17 @@ broker = Broker()
 def announce(session: Session, kind: str, case_id: int | None = None, **data: Any) -> None:
     message = {"kind": kind, "case_id": case_id, **data}
     if is_postgres(session):
-        # on the session's connection (no ORM layer in between: this runs on every case action)
-        session.connection().execute(_NOTIFY, {"c": CHANNEL, "m": json.dumps(message)})
+        session.info.setdefault(_PG_PENDING, []).append(json.dumps(message))
     else:
         session.info.setdefault(_PENDING, []).append(message)
+
+
+@event.listens_for(Session, "before_commit")
+def _notify(session: Session) -> None:
+    pending = session.info.pop(_PG_PENDING, None)
+    if pending:
+        # on the session's connection (no ORM layer in between: this runs on every case action)
+        session.connection().execute(_NOTIFY_ALL, {"c": CHANNEL, "ms": pending})
 
 
 @event.listens_for(Session, "after_commit")
@@ -70,3 +79,4 @@ def _deliver(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _discard(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_PG_PENDING, None)

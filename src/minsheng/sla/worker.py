@@ -27,9 +27,9 @@ from sqlalchemy import func, select, update
 
 from minsheng.cases.models import Case
 from minsheng.clock import utcnow
-from minsheng.db import Database, for_update
+from minsheng.db import Database, for_update, in_ids
 from minsheng.sla import clocks
-from minsheng.sla.effects import BatchContext, fire_breach, fire_warning, flush_outbox
+from minsheng.sla.effects import CASE_COLUMNS, CLOCK_COLUMNS, BatchContext, fire_breaches, fire_warning, flush
 from minsheng.sla.models import SlaClock, SlaTimer
 
 log = logging.getLogger(__name__)
@@ -59,35 +59,43 @@ class Worker:
         report = BatchReport()
         with self.db.session() as session:
             cutoff = now or self.now()
-            timers = list(session.scalars(for_update(
-                select(SlaTimer).where(SlaTimer.fired_at.is_(None), SlaTimer.due_at <= cutoff)
-                .order_by(SlaTimer.due_at, SlaTimer.id).limit(self.batch_size), session, skip_locked=True)))
+            claim: Any = (
+                select(SlaTimer.id, SlaTimer.case_id, SlaTimer.clock_id, SlaTimer.kind)
+                .where(SlaTimer.fired_at.is_(None), SlaTimer.due_at <= cutoff)
+                .order_by(SlaTimer.due_at, SlaTimer.id).limit(self.batch_size))
+            timers = session.execute(for_update(claim, session, skip_locked=True)).all()
             report.claimed = len(timers)
             if not timers:
                 return report
             if self.on_claim:
                 self.on_claim(len(timers))
             case_ids = sorted({t.case_id for t in timers})
-            locked = {c.id: c for c in session.scalars(for_update(
-                select(Case).where(Case.id.in_(case_ids)).order_by(Case.id), session, skip_locked=True))}
-            clock_rows = {c.id: c for c in session.scalars(
-                select(SlaClock).where(SlaClock.id.in_(sorted({t.clock_id for t in timers}))))}
+            lock: Any = select(*CASE_COLUMNS).where(in_ids(Case.id, case_ids, session)).order_by(Case.id)
+            locked = {c.id: c for c in session.execute(for_update(lock, session, skip_locked=True))}
+            clock_rows = {c.id: c for c in session.execute(
+                select(*CLOCK_COLUMNS).where(in_ids(SlaClock.id, {t.clock_id for t in timers}, session)))}
+            breach_cases = {t.case_id for t in timers if t.kind == "breach" and t.case_id in locked}
+            case_objects = {c.id: c for c in session.scalars(
+                select(Case).where(in_ids(Case.id, breach_cases, session)))} if breach_cases else {}
             ctx = BatchContext.load(session)
-            fired_ids = []
+            fired_ids, breaches = [], []
             for timer in timers:
                 case = locked.get(timer.case_id)
                 if case is None:
                     report.skipped += 1
                     continue
                 clock = clock_rows[timer.clock_id]
-                fired_at = now or self.now()
-                if clock.stopped_at is None:
-                    fire = fire_breach if timer.kind == "breach" else fire_warning
-                    fire(session, ctx, timer, case, clock, fired_at)
+                if clock.stopped_at is None:  # (a stopped clock has no pending timers; defensive)
+                    if timer.kind == "breach":
+                        breaches.append((timer, case_objects[case.id], clock))
+                    else:
+                        fire_warning(session, ctx, timer, case, clock, now or self.now())
                 fired_ids.append(timer.id)
-            flush_outbox(session, ctx)
+            if breaches:
+                fire_breaches(session, ctx, breaches, now or self.now())
+            flush(session, ctx)
             if fired_ids:
-                session.execute(update(SlaTimer).where(SlaTimer.id.in_(fired_ids))
+                session.execute(update(SlaTimer).where(in_ids(SlaTimer.id, fired_ids, session))
                                 .values(fired_at=now or self.now(), fired_by=self.name))
             report.fired = len(fired_ids)
             if self.pause_before_commit:
