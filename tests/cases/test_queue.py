@@ -37,4 +37,5 @@ def test_load_queue_counts_and_scope(db: Any, actors: dict[str, Actor]) -> None:
         assert [c.id for c in city.rows["received"]] == [ids[2]]
         town = load_queue(s, actors["dh_disp"])
         assert town.counts == {"received": 0, "assigned": 1, "progress": 0, "overdue": 1}
-        assert load_queue(s, actors["zd_disp"]).counts == dict.fromkeys(("received", "assigned", "progress", "overdue"), 0)
+        empty = dict.fromkeys(("received", "assigned", "progress", "overdue"), 0)
+        assert load_queue(s, actors["zd_disp"]).counts == empty

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -35,10 +36,8 @@ class EventCollector:
         assert self.connected.wait(10), "stream did not open"
 
     def _run(self) -> None:
-        try:
+        with contextlib.suppress(httpx.HTTPError):  # the server stopped
             self._read()
-        except httpx.HTTPError:
-            pass  # the server stopped
 
     def _read(self) -> None:
         with httpx.Client(cookies={"minsheng_session": self.cookie}, timeout=httpx.Timeout(5.0, read=None)) as c, \
