@@ -48,7 +48,8 @@ SELECT g, to_char(x.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '9' 
   x.rating, 0, NULL, x.created_at, x.created_at,
   CASE WHEN x.stage >= 1 THEN x.created_at + interval '2 minutes' * x.r1 END,
   CASE WHEN x.stage >= 2 THEN x.created_at + interval '2 minutes' + interval '90 seconds' * x.r2 END,
-  CASE WHEN x.stage >= 3 AND c.track = 'fast' THEN x.created_at + interval '4 minutes' + interval '6 minutes' * x.r1 END,
+  CASE WHEN x.stage >= 3 AND c.track = 'fast'
+       THEN x.created_at + interval '4 minutes' + interval '6 minutes' * x.r1 END,
   CASE WHEN x.stage >= 4 AND c.track = 'fast' THEN x.created_at + interval '25 minutes' END,
   CASE WHEN x.stage >= 5 THEN x.created_at + interval '30 hours' * x.r2 END,
   CASE WHEN x.stage >= 6 THEN x.created_at + interval '30 hours' * x.r2 + interval '2 hours' END,
