@@ -20,11 +20,17 @@ ROUTERS: list[str] = [
 
     # routing
 
-    # groups
+    "minsheng.groups.views",
 
-    # channels
+    "minsheng.integrations.views",
+    "minsheng.integrations.open311.views",
+    "minsheng.integrations.citizen.views",
 
     # proposals
+    "minsheng.proposals.views",
+    # "minsheng.publishing.views",
+    # "minsheng.proposals.pages",
+    # "minsheng.publishing.pages",
 
     # console (last: its catch-all pages)
     "minsheng.web.session_views",
@@ -41,9 +47,12 @@ LISTENERS: list[str] = [
 
     # routing
 
-    # groups
+    "minsheng.groups.listeners",
 
-    # channels
+    "minsheng.integrations.handback",
+    "minsheng.integrations.notify.triggers",
+    "minsheng.integrations.reviews",
+    "minsheng.integrations.history",
 
     # proposals
 
@@ -53,7 +62,11 @@ LISTENERS: list[str] = [
 BACKGROUND: list[str] = [
     # sla
 
+    # proposals
+    "minsheng.proposals.clockwork:start_in_process",
+
     # channels
+    "minsheng.integrations.background:run_outbox_dispatcher",
 
     # console
     "minsheng.events.live:start_listener",

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 
-from minsheng.api.deps import SESSION_COOKIE, current_actor, database
+from minsheng.api.deps import SESSION_COOKIE, database, request_actor
 from minsheng.db import Database
 from minsheng.directory.actors import Actor
 from minsheng.errors import Forbidden, Unauthorized
@@ -60,9 +60,11 @@ def console_actor(request: Request, db: Annotated[Database, Depends(database)]) 
     if not request.cookies.get(SESSION_COOKIE):
         raise _to_login(request)
     try:
-        actor = current_actor(request, db)
+        actor = request_actor(request, db)
     except Unauthorized:
         raise _to_login(request) from None
+    if actor is None:
+        raise _to_login(request)
     if actor.role == "integration":
         raise Forbidden("集成客户端不能使用控制台")
     return actor

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from minsheng.api.deps import SESSION_COOKIE, ReadSession, optional_actor, signer
+from minsheng.api.deps import SESSION_COOKIE, ReadSession, request_actor, signer
 from minsheng.directory.actors import Actor
 from minsheng.directory.security import authenticate
 from minsheng.errors import NotFound, Unauthorized
@@ -29,7 +29,7 @@ def _quiet_actor(request: Request) -> Actor | None:
     from minsheng.db import get_db
 
     try:
-        return optional_actor(request, get_db())
+        return request_actor(request, get_db())
     except Unauthorized:
         return None
 
