@@ -57,7 +57,7 @@ SELECT g, to_char(x.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '9' 
 FROM generate_series(%(first)s::int, %(last)s::int) AS g
 CROSS JOIN LATERAL (
   SELECT %(now)s::timestamptz - (%(n)s::int - g) * (interval '730 days' / %(n)s::int) AS created_at,
-         (%(channels)s::text[])[1 + (g * 7919) %% %(nch)s] AS channel,
+         (%(channels)s::text[])[1 + (g::bigint * 7919) %% %(nch)s] AS channel,
          random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5
 ) AS base
 CROSS JOIN LATERAL (
