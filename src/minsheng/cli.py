@@ -33,8 +33,8 @@ SUBAPPS = [
 for _module, _attr, _name in SUBAPPS:
     try:
         app.add_typer(getattr(importlib.import_module(_module), _attr), name=_name)
-    except ModuleNotFoundError as exc:
-        if exc.name is None or not (_module == exc.name or _module.startswith(exc.name + ".")):  # domain absent
+    except ModuleNotFoundError as exc:  # the domain (or its package) has not landed yet
+        if not (exc.name and (_module == exc.name or _module.startswith(exc.name + "."))):
             raise
 
 

@@ -20,15 +20,26 @@ ROUTERS: list[str] = [
 
     # routing
 
-    # groups
+    "minsheng.groups.views",
 
     "minsheng.integrations.views",
     "minsheng.integrations.open311.views",
     "minsheng.integrations.citizen.views",
 
     # proposals
+    "minsheng.proposals.views",
+    # "minsheng.publishing.views",
+    # "minsheng.proposals.pages",
+    # "minsheng.publishing.pages",
 
     # console (last: its catch-all pages)
+    "minsheng.web.session_views",
+    "minsheng.web.stream_views",
+    "minsheng.web.queue_views",
+    "minsheng.web.case_views",
+    "minsheng.web.intake_views",
+    "minsheng.web.teams_views",
+    "minsheng.web.board_views",
 ]
 # Modules imported for their side effects: `@hooks.on_transition` listeners, present registries.
 LISTENERS: list[str] = [
@@ -36,7 +47,7 @@ LISTENERS: list[str] = [
 
     # routing
 
-    # groups
+    "minsheng.groups.listeners",
 
     "minsheng.integrations.handback",
     "minsheng.integrations.notify.triggers",
@@ -51,9 +62,14 @@ LISTENERS: list[str] = [
 BACKGROUND: list[str] = [
     # sla
 
+    # proposals
+    "minsheng.proposals.clockwork:start_in_process",
+
+    # channels
     "minsheng.integrations.background:run_outbox_dispatcher",
 
     # console
+    "minsheng.events.live:start_listener",
 ]
 
 _loaded = False
