@@ -122,6 +122,8 @@ def _finish(session: Session, case: Case, action: str, actor: Actor, now: dateti
 
 def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: datetime | None = None) -> Case:
     now = now or utcnow()
+    # an empty source is no source (two "" pairs would collide on the unique constraint)
+    body = body.model_copy(update={"source_system": body.source_system or None, "source_id": body.source_id or None})
     if body.source_id and body.source_system:
         existing = session.scalars(select(Case).where(
             Case.source_system == body.source_system, Case.source_id == body.source_id)).first()
