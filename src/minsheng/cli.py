@@ -24,6 +24,8 @@ SUBAPPS = [
 
     ("minsheng.bench", "bench_app", "bench"),
 
+    ("minsheng.sla.cli", "worker_app", "worker"),
+
     # other domains
 
     ("minsheng.integrations.cli", "dispatcher_app", "dispatcher"),

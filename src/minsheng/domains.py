@@ -17,6 +17,7 @@ ROUTERS: list[str] = [
     "minsheng.cases.views",
 
     # sla
+    "minsheng.sla.views",
 
     # routing
 
@@ -44,6 +45,8 @@ ROUTERS: list[str] = [
 # Modules imported for their side effects: `@hooks.on_transition` listeners, present registries.
 LISTENERS: list[str] = [
     # sla
+    "minsheng.sla.clocks",
+    "minsheng.sla.countdown",
 
     # routing
 
@@ -61,6 +64,7 @@ LISTENERS: list[str] = [
 # "module:function" started with the app: function(app_state) -> stop callable.
 BACKGROUND: list[str] = [
     # sla
+    "minsheng.sla.worker:start_in_process",
 
     # proposals
     "minsheng.proposals.clockwork:start_in_process",

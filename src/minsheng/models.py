@@ -10,7 +10,7 @@ MODULES = [
     "minsheng.directory.models",
     "minsheng.events.models",
 
-    # sla
+    "minsheng.sla.models",  # sla
 
     # routing
 
