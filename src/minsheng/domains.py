@@ -21,6 +21,7 @@ ROUTERS: list[str] = [
     # routing
 
     "minsheng.groups.views",
+    "minsheng.web.group_views",
 
     "minsheng.integrations.views",
     "minsheng.integrations.open311.views",
