@@ -22,6 +22,7 @@ ROUTERS: list[str] = [
     # routing
 
     "minsheng.groups.views",
+    "minsheng.web.group_views",
 
     "minsheng.integrations.views",
     "minsheng.integrations.open311.views",
