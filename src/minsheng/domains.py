@@ -41,7 +41,7 @@ ROUTERS: list[str] = [
 LISTENERS: list[str] = [
     # sla
 
-    # routing
+    "minsheng.routing.listeners",  # routing
 
     "minsheng.groups.listeners",
 
@@ -59,6 +59,8 @@ BACKGROUND: list[str] = [
     # sla
 
     "minsheng.integrations.background:run_outbox_dispatcher",
+
+    "minsheng.routing.runtime:warm_up",  # routing
 
     # console
     "minsheng.events.live:start_listener",

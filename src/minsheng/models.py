@@ -12,7 +12,7 @@ MODULES = [
 
     # sla
 
-    # routing
+    "minsheng.routing.tables",  # routing
 
     "minsheng.groups.models",  # groups
 
