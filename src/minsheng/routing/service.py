@@ -48,28 +48,25 @@ def specific_address(router: Router, address: str) -> str:
 def suggest(session: Session, text: str, address: str = "", *, lat: float | None = None,
             lng: float | None = None, category: str | None = None, town: str | None = None,
             now: datetime | None = None) -> dict[str, Any] | None:
-    """The suggested route (None when no model or no city is loaded). `category` and `town`, when the
-    caller knows them, decide the unit and the duplicate search instead of the guessed ones."""
+    """The suggested route (None when no model or no city is loaded). A `town` the caller knows
+    replaces the located one for the units; a `category` the caller knows is the one whose open
+    cases are searched for duplicates (the suggested category itself stays what the model said)."""
     router = current_router(session)
     if router is None:
         return None
     s = router.suggest(text, address)
     out = s.as_dict()
     place_town = town or s.town
-    if place_town != s.town or category:
-        out["unit"], out["unit_reason"] = _unit(router, category or s.category, place_town)
+    if place_town != s.town:
+        a = router.assigner.assign(s.category, place_town)
+        out["town"], out["village"], out["unit"], out["unit_reason"] = place_town, None, a.unit, a.reason
         out["top"] = [dict(t, unit=router.assigner.assign(t["category"], place_town).unit) for t in out["top"]]
-    village = s.location.village if place_town == s.town else None
+    village = out["village"]
     settings = get_settings()
     out["duplicates"] = find_duplicates(
         session, DuplicateQuery(text, category or s.category, village, specific_address(router, address), lat, lng),
         now=now or utcnow(), window_hours=settings.duplicate_window_hours, radius_m=settings.duplicate_radius_m)
     return out
-
-
-def _unit(router: Router, category: str, town: str | None) -> tuple[str, str]:
-    a = router.assigner.assign(category, town)
-    return a.unit, a.reason
 
 
 def prepare_case(session: Session, case: Case) -> None:
