@@ -49,7 +49,7 @@ LISTENERS: list[str] = [
     "minsheng.sla.clocks",
     "minsheng.sla.countdown",
 
-    # routing
+    "minsheng.routing.listeners",  # routing
 
     "minsheng.groups.listeners",
 
@@ -72,6 +72,8 @@ BACKGROUND: list[str] = [
 
     # channels
     "minsheng.integrations.background:run_outbox_dispatcher",
+
+    "minsheng.routing.runtime:warm_up",  # routing
 
     # console
     "minsheng.events.live:start_listener",

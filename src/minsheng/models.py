@@ -12,7 +12,7 @@ MODULES = [
 
     "minsheng.sla.models",  # sla
 
-    # routing
+    "minsheng.routing.tables",  # routing
 
     "minsheng.groups.models",  # groups
 

@@ -121,7 +121,10 @@ def _finish(session: Session, case: Case, action: str, actor: Actor, now: dateti
     return event
 
 
-def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: datetime | None = None) -> Case:
+def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: datetime | None = None,
+                   follow_up: bool = True) -> Case:
+    """Receive a case. `follow_up=False` when the caller decides what happens next itself (the
+    console's assign/answer/merge at intake), so no automatic step (e.g. auto-assignment) runs."""
     now = now or utcnow()
     # an empty source is no source (two "" pairs would collide on the unique constraint)
     body = body.model_copy(update={"source_system": body.source_system or None, "source_id": body.source_id or None})
@@ -142,8 +145,11 @@ def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: dat
         command_unit_code=directory.centre_code(session), created_by=actor.user_id,
         created_at=now, updated_at=now,
     )
+    hooks.prepare(session, case)  # e.g. routing: suggestions, and category/town when not given
     session.add(case)  # flushed together with its first timeline event (record_event)
     _finish(session, case, "create", actor, now, None, "受理诉求", {"channel": body.channel})
+    if follow_up:
+        hooks.follow_up(session, case, now)
     return case
 
 
