@@ -26,9 +26,9 @@ ROUTERS: list[str] = [
 
     # proposals
     "minsheng.proposals.views",
-    # "minsheng.publishing.views",
-    # "minsheng.proposals.pages",
-    # "minsheng.publishing.pages",
+    "minsheng.publishing.views",
+    # "minsheng.proposals.console",
+    "minsheng.publishing.pages",
 
     # console (last: its catch-all pages)
 ]

@@ -140,7 +140,7 @@ def rows_of(table: list[list[str]]) -> tuple[dict[str, int], list[Row], list[Imp
 
 def _problem(err: Any) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
-    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+    if kind == "missing" or err.get("input") == "":
         return "不能为空"
     if kind == "string_too_short":
         return f"至少 {ctx.get('min_length')} 个字"
