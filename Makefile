@@ -35,7 +35,8 @@ postgres:
 
 # Debian's Chromium for the console's browser tests (never a downloaded browser build).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+	@(command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "wenquanyi\|cjk") || \
+	  (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
 	  || echo "warning: could not install Debian's chromium; browser tests will fail"
 
 test: $(DEV_STAMP) postgres chromium

@@ -175,6 +175,7 @@ def db(backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch
     monkeypatch.setenv("MINSHENG_MEDIA_DIR", str(tmp_path / "media"))
     monkeypatch.setenv("MINSHENG_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("MINSHENG_SECRET_KEY", "test-secret-key-not-for-production")
+    monkeypatch.setenv("MINSHENG_DISPATCH_IN_PROCESS", "false")  # tests deliver the outbox explicitly
     get_settings.cache_clear()
     deps.reset_auth_caches()
     set_db(prepared.db)

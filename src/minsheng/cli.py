@@ -26,12 +26,15 @@ SUBAPPS = [
 
     # other domains
 
+    ("minsheng.integrations.cli", "dispatcher_app", "dispatcher"),
+    ("minsheng.integrations.cli", "channels_app", "channels"),
+
 ]
 for _module, _attr, _name in SUBAPPS:
     try:
         app.add_typer(getattr(importlib.import_module(_module), _attr), name=_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != _module:
+    except ModuleNotFoundError as exc:  # the domain (or its package) has not landed yet
+        if not (exc.name and (_module == exc.name or _module.startswith(exc.name + "."))):
             raise
 
 
@@ -143,6 +146,11 @@ def api_key_create(
     try:
         with _db().session() as session:
             key, plain = do_create_api_key(session, name, system, now=utcnow())
+            if system in ("12345", "110"):
+                from minsheng.integrations.clients import ensure_client
+
+                secret = ensure_client(session, key, now=utcnow()).webhook_secret
+                typer.echo(f"回传 webhook 的签名密钥（X-Minsheng-Signature）：{secret}")
             typer.echo(f"已创建密钥 {key.name}（{key.system}），请妥善保存：")
     except DomainError as exc:
         _fail(exc.message)

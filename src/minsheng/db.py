@@ -150,3 +150,21 @@ def get_db() -> Database:
 def set_db(db: Database | None) -> None:
     global _db
     _db = db
+
+
+def local_date(session: Session, column: Any, offset_hours: int = 8) -> Any:
+    """The calendar date of a UTC timestamp column at a fixed offset (Asia/Shanghai: +8, no DST)."""
+    from sqlalchemy import Date, cast, func, literal_column
+
+    if is_postgres(session):
+        return cast(column + literal_column(f"interval '{int(offset_hours)} hours'"), Date)
+    return func.date(column, f"+{int(offset_hours)} hours")
+
+
+def seconds_between(session: Session, start: Any, end: Any) -> Any:
+    """SQL expression: seconds from `start` to `end` (two timestamp columns)."""
+    from sqlalchemy import func
+
+    if is_postgres(session):
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0

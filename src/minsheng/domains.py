@@ -20,9 +20,11 @@ ROUTERS: list[str] = [
 
     # routing
 
-    # groups
+    "minsheng.groups.views",
 
-    # channels
+    "minsheng.integrations.views",
+    "minsheng.integrations.open311.views",
+    "minsheng.integrations.citizen.views",
 
     # proposals
     "minsheng.proposals.views",
@@ -31,6 +33,13 @@ ROUTERS: list[str] = [
     "minsheng.publishing.pages",
 
     # console (last: its catch-all pages)
+    "minsheng.web.session_views",
+    "minsheng.web.stream_views",
+    "minsheng.web.queue_views",
+    "minsheng.web.case_views",
+    "minsheng.web.intake_views",
+    "minsheng.web.teams_views",
+    "minsheng.web.board_views",
 ]
 # Modules imported for their side effects: `@hooks.on_transition` listeners, present registries.
 LISTENERS: list[str] = [
@@ -38,9 +47,12 @@ LISTENERS: list[str] = [
 
     # routing
 
-    # groups
+    "minsheng.groups.listeners",
 
-    # channels
+    "minsheng.integrations.handback",
+    "minsheng.integrations.notify.triggers",
+    "minsheng.integrations.reviews",
+    "minsheng.integrations.history",
 
     # proposals
 
@@ -54,8 +66,10 @@ BACKGROUND: list[str] = [
     "minsheng.proposals.clockwork:start_in_process",
 
     # channels
+    "minsheng.integrations.background:run_outbox_dispatcher",
 
     # console
+    "minsheng.events.live:start_listener",
 ]
 
 _loaded = False

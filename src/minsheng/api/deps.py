@@ -1,13 +1,19 @@
-"""FastAPI dependencies: database sessions, the acting user (bearer token, API key or cookie)."""
+"""FastAPI dependencies: database sessions, the acting user (bearer token, API key or cookie).
+
+FastAPI runs every plain `def` dependency in its thread pool, a hop that costs more than most of
+these do. So the cheap ones are `async def` and only real database work goes to the pool: an actor
+not in the cache is read there, and a write session's commit (or rollback) runs there.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from minsheng.db import Database, get_db
 from minsheng.directory.actors import Actor
@@ -42,18 +48,42 @@ def reset_auth_caches() -> None:
     _actor_cache.clear()
 
 
-def database() -> Database:
+async def database() -> Database:
     return get_db()
 
 
-def write_session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
-    with db.session() as session:
-        yield session
+def _end(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
 
 
-def read_session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
-    with db.read_session() as session:
+async def write_session(db: Annotated[Database, Depends(database)]) -> AsyncIterator[Session]:
+    """One transaction per request: committed when the endpoint returns, rolled back if it raises.
+    Opening a session does no I/O (it connects on first use), so only the ending goes to the pool."""
+    session = db.sessionmaker()
+    session.begin()
+    try:
         yield session
+    except BaseException:
+        await run_in_threadpool(_end, session, False)
+        raise
+    await run_in_threadpool(_end, session, True)
+
+
+async def read_session(db: Annotated[Database, Depends(database)]) -> AsyncIterator[Session]:
+    session = db.read_sessionmaker()
+    session.begin()
+    try:
+        yield session
+    except BaseException:
+        await run_in_threadpool(_end, session, False)
+        raise
+    await run_in_threadpool(_end, session, True)
 
 
 def _credential(request: Request) -> str | None:
@@ -65,10 +95,15 @@ def _credential(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def _resolve(db: Database, credential: str) -> Actor:
+def _cached_actor(credential: str) -> Actor | None:
     cached = _actor_cache.get(credential)
-    if cached and cached[0] > time.monotonic():
-        return cached[1]
+    return cached[1] if cached and cached[0] > time.monotonic() else None
+
+
+def _resolve(db: Database, credential: str) -> Actor:
+    cached = _cached_actor(credential)
+    if cached is not None:
+        return cached
     with db.read_session() as session:
         if credential.startswith(API_KEY_PREFIX):
             key = find_api_key(session, credential)
@@ -84,26 +119,63 @@ def _resolve(db: Database, credential: str) -> Actor:
     return actor
 
 
-def optional_actor(request: Request, db: Annotated[Database, Depends(database)]) -> Actor | None:
+def request_actor(request: Request, db: Database) -> Actor | None:
+    """The caller's actor, synchronously (for code already running in the thread pool)."""
     credential = _credential(request)
     return _resolve(db, credential) if credential else None
 
 
-def current_actor(request: Request, db: Annotated[Database, Depends(database)]) -> Actor:
+async def _actor(db: Database, credential: str) -> Actor:
+    cached = _cached_actor(credential)
+    return cached if cached is not None else await run_in_threadpool(_resolve, db, credential)
+
+
+async def optional_actor(request: Request, db: Annotated[Database, Depends(database)]) -> Actor | None:
+    credential = _credential(request)
+    return await _actor(db, credential) if credential else None
+
+
+async def current_actor(request: Request, db: Annotated[Database, Depends(database)]) -> Actor:
     credential = _credential(request)
     if not credential:
         raise Unauthorized()
-    return _resolve(db, credential)
+    return await _actor(db, credential)
 
 
-def staff_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+async def staff_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
     """Signed-in staff only (not integration clients)."""
     if actor.role == "integration":
         raise Forbidden("集成客户端不能访问该接口")
     return actor
 
 
+T = TypeVar("T")
+
+
+class Transaction:
+    """Runs one service call in its own transaction, in the thread pool, in a single hop.
+
+    For hot write endpoints declared `async def`: `return await tx.run(build, body, actor)` where
+    `build(session, body, actor)` calls one service function and returns the response model.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def _call(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        with self.db.session() as session:
+            return fn(session, *args)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await run_in_threadpool(self._call, fn, args)
+
+
+async def transaction(db: Annotated[Database, Depends(database)]) -> Transaction:
+    return Transaction(db)
+
+
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 StaffActor = Annotated[Actor, Depends(staff_actor)]
 WriteSession = Annotated[Session, Depends(write_session)]
 ReadSession = Annotated[Session, Depends(read_session)]
+InTransaction = Annotated[Transaction, Depends(transaction)]

@@ -16,19 +16,31 @@ _UPSERT = text(
 )
 
 
+# PostgreSQL: one autocommitted statement whose commit does not wait for the WAL flush
+# (synchronous_commit off for this statement's own transaction only). The row lock on the day's
+# counter is then held for microseconds, not for an fsync, so concurrent intakes do not queue on it.
+# Safe: the case that uses the number commits synchronously later, and its WAL flush covers the
+# counter's earlier commit record; if that case is never committed the number is a gap.
+_PG_UPSERT = text(
+    "WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)) "
+    "INSERT INTO case_number_counters (day, last) SELECT :day, 1 FROM async_commit "
+    "ON CONFLICT (day) DO UPDATE SET last = case_number_counters.last + 1 RETURNING last"
+)
+
+
 def next_case_number(session: Session, now: datetime) -> str:
     """Allocate the next number of the local day.
 
-    On PostgreSQL the counter is bumped in its own short transaction so that concurrent intakes
-    do not queue behind one row lock until their commits (a rolled-back intake leaves a gap, as
-    hotline numbering does). SQLite serialises writers anyway, so it stays in the caller's
-    transaction.
+    On PostgreSQL the counter is bumped in its own tiny transaction (see _PG_UPSERT) so that
+    concurrent intakes do not queue behind one row lock until their commits (a rolled-back intake
+    leaves a gap, as hotline numbering does). SQLite serialises writers anyway, so it stays in the
+    caller's transaction.
     """
     day = as_utc(now).astimezone(SHANGHAI).strftime("%Y%m%d")
     if is_postgres(session):
         engine = session.get_bind().engine
-        with engine.begin() as conn:
-            last = conn.execute(_UPSERT, {"day": day}).scalar_one()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            last = conn.execute(_PG_UPSERT, {"day": day}).scalar_one()
     else:
         last = session.execute(_UPSERT, {"day": day}).scalar_one()
     return f"{day}{last:05d}"

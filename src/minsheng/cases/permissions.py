@@ -28,6 +28,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "leader": frozenset(),
     "editor": frozenset(),
     "integration": frozenset(),
+    # a citizen rating their own case on the public page (never a user account; see integrations.citizen)
+    "citizen": frozenset({A.CALLBACK}),
     "admin": frozenset(Action),
 }
 # Actions taken by the handling unit itself (or a unit above it in the command tree).

@@ -7,6 +7,7 @@ and runs the transition listeners (SLA timers, outbox) — all before the caller
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from minsheng.db import for_update
 from minsheng.directory import service as directory
 from minsheng.directory.actors import Actor
 from minsheng.directory.models import Unit
-from minsheng.errors import Conflict, Forbidden, NotFound
+from minsheng.errors import Conflict, DomainError, Forbidden, NotFound
 from minsheng.events.publish import announce
 
 STAGE_STAMP = {
@@ -39,6 +40,21 @@ STAGE_STAMP = {
 
 def state_of(case: Case) -> wf.CaseState:
     return wf.CaseState(wf.Status(case.status), case.suspended, case.rated, case.merged)
+
+
+# Domains may refuse an action that the workflow, the role and the unit allow (a group's co-unit may
+# not feed back the case it only co-handles): a guard returns its refusal, or None to let it pass.
+ActionGuard = Callable[[Session, Case, Actor, wf.Action], DomainError | None]
+action_guards: list[ActionGuard] = []
+
+
+def refusal(session: Session, case: Case, actor: Actor, action: wf.Action) -> DomainError | None:
+    """The first registered guard's refusal of `action`, or None."""
+    for guard in action_guards:
+        error = guard(session, case, actor, action)
+        if error is not None:
+            return error
+    return None
 
 
 def unit_path(session: Session, code: str | None) -> str | None:
@@ -55,17 +71,17 @@ def ensure_visible(session: Session, case: Case, actor: Actor) -> None:
         raise NotFound()
 
 
+def _permitted(actor: Actor, action: wf.Action, case_path: str | None) -> bool:
+    if not role_may(actor.role, action):
+        return False
+    return action not in UNIT_ACTIONS or actor.role == "admin" or unit_covers(actor.unit_path, case_path)
+
+
 def allowed_for(session: Session, case: Case, actor: Actor) -> list[str]:
     """The workflow's allowed actions that this actor's role and unit may take now."""
     case_path = unit_path(session, case.unit_code)
-    result = []
-    for action in wf.allowed_actions(state_of(case)):
-        if not role_may(actor.role, action):
-            continue
-        if action in UNIT_ACTIONS and actor.role != "admin" and not unit_covers(actor.unit_path, case_path):
-            continue
-        result.append(action.value)
-    return result
+    return [action.value for action in wf.allowed_actions(state_of(case))
+            if _permitted(actor, action, case_path) and refusal(session, case, actor, action) is None]
 
 
 def record_event(
@@ -73,22 +89,34 @@ def record_event(
     from_status: str | None, note: str = "", data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     event = CaseEvent(
-        case_id=case.id, at=now, action=action, from_status=from_status, to_status=case.status,
+        at=now, action=action, from_status=from_status, to_status=case.status,
         actor_id=actor.user_id, actor_name=actor.label, actor_unit=actor.unit_code, note=note,
         data=data or {},
     )
+    if case.id is None:
+        event.case = case  # a new case: one flush writes the case, then its event
+    else:
+        event.case_id = case.id
     session.add(event)
     session.flush()
     return event
 
 
+def scope_fields(case: Case) -> dict[str, str | None]:
+    """The fields that decide who may see a case (see directory.service.case_scope)."""
+    return {"unit": case.unit_code, "command_unit": case.command_unit_code, "town": case.town_code,
+            "team": case.team_code}
+
+
 def _finish(session: Session, case: Case, action: str, actor: Actor, now: datetime,
-            from_status: str | None, note: str, data: dict[str, Any]) -> CaseEvent:
+            from_status: str | None, note: str, data: dict[str, Any],
+            was: dict[str, str | None] | None = None) -> CaseEvent:
     case.updated_at = now
     event = record_event(session, case, action, actor, now, from_status=from_status, note=note, data=data)
     hooks.run(session, hooks.Transition(case, action, from_status, case.status, actor, now, event, data))
-    announce(session, "case", case.id, action=action, status=case.status, unit=case.unit_code,
-             town=case.town_code, number=case.number, track=case.track)
+    # `was`: the scope fields before the action, so that consoles that saw the case learn it left them.
+    announce(session, "case", case.id, action=action, status=case.status, number=case.number,
+             track=case.track, priority=case.priority, **scope_fields(case), was=was or {})
     return event
 
 
@@ -101,18 +129,17 @@ def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: dat
             return existing
     track = "normal"
     if body.category:
-        track = directory.get_category(session, body.category).track
+        track = directory.category_track(session, body.category)
     case = Case(
         number=next_case_number(session, now), channel=body.channel, source_system=body.source_system,
         source_id=body.source_id, citizen_name=body.citizen_name, citizen_phone=body.citizen_phone,
         content=body.content, address=body.address, lng=body.lng, lat=body.lat,
         category_code=body.category, town_code=body.town, village_code=body.village, track=track,
         priority=body.priority, status=wf.Status.RECEIVED.value, level="city",
-        command_unit_code=directory.centre_unit(session).code, created_by=actor.user_id,
+        command_unit_code=directory.centre_code(session), created_by=actor.user_id,
         created_at=now, updated_at=now,
     )
-    session.add(case)
-    session.flush()
+    session.add(case)  # flushed together with its first timeline event (record_event)
     _finish(session, case, "create", actor, now, None, "受理诉求", {"channel": body.channel})
     return case
 
@@ -130,11 +157,16 @@ def do_action(session: Session, case_id: int, action: str, body: ActionBody, act
     allowed = allowed_for(session, case, actor)
     if act.value not in allowed:
         if act in wf.allowed_actions(state_of(case)):
+            error = refusal(session, case, actor, act) if _permitted(
+                actor, act, unit_path(session, case.unit_code)) else None
+            if error is not None:
+                error.extra["allowed_actions"] = allowed
+                raise error
             raise Forbidden(allowed_actions=allowed)
         raise Conflict(f"案件当前状态（{case.status}）不允许「{act.value}」", allowed_actions=allowed)
     from minsheng.cases.actions import APPLY  # the per-action field changes
 
-    from_status = case.status
+    from_status, was = case.status, scope_fields(case)
     note, data = APPLY[act](session, case, body, actor, now)
     new_state = wf.apply(state_of(case), act)
     case.status, case.suspended, case.rated, case.merged = (
@@ -143,7 +175,7 @@ def do_action(session: Session, case_id: int, action: str, body: ActionBody, act
         setattr(case, STAGE_STAMP[act], now)
     if new_state.status is wf.Status.CLOSED and from_status != wf.Status.CLOSED.value:
         case.closed_at = now
-    _finish(session, case, act.value, actor, now, from_status, note, data)
+    _finish(session, case, act.value, actor, now, from_status, note, data, was)
     if case.status == wf.Status.CLOSED.value and from_status != wf.Status.CLOSED.value:
         close_linked_duplicates(session, case, actor, now)
     return case

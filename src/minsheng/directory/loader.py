@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minsheng.db import Base
+from minsheng.directory import service as directory_service
 from minsheng.directory.config import CityConfig
 from minsheng.directory.models import Category, CityConfigRecord, Division, Team, Unit
 
@@ -122,6 +123,7 @@ def load_city(session: Session, cfg: CityConfig, *, now: datetime) -> LoadReport
             code=t.code, name=t.name, town_code=t.town, unit_code=t.centre, base_lng=t.base[0],
             base_lat=t.base[1], vehicles=list(t.vehicles), equipment=list(t.equipment), members=t.members),
             report)
+    directory_service.clear_lookups()
     documents = {
         "sla": cfg.sla.model_dump(mode="json"),
         "city": cfg.divisions.city.model_dump(mode="json"),

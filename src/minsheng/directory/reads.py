@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minsheng.directory.actors import Actor
 from minsheng.directory.models import Category, Division, Team, Unit
 
 
@@ -51,3 +52,15 @@ def divisions(session: Session, parent: str | None = None, level: str | None = N
          "aliases": d.aliases, "former_names": d.former_names}
         for d in session.scalars(stmt.limit(5000))
     ]
+
+
+def towns_in_scope(session: Session, actor: Actor) -> list[tuple[str, str]]:
+    """(code, name) of the towns an actor works in: every town for the city centre, else its own."""
+    stmt = select(Division.code, Division.short, Division.name).where(
+        Division.level == "town", Division.in_city.is_(True)).order_by(Division.code)
+    if not actor.sees_everything:
+        unit = session.get(Unit, actor.unit_code)
+        if unit is None or not unit.town_code:
+            return []
+        stmt = stmt.where(Division.code == unit.town_code)
+    return [(code, short or name) for code, short, name in session.execute(stmt)]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +27,42 @@ def centre_unit(session: Session) -> Unit:
     if unit is None:
         raise NotFound("尚未加载城市配置（没有市级中心）")
     return unit
+
+
+# Configuration read on every intake (the centre's code, each category's track) changes only when a
+# city configuration is loaded; keep it a few seconds per database. load_city clears it at once in
+# its own process; other processes see a reload within _LOOKUP_TTL.
+_LOOKUP_TTL = 5.0
+_lookups: dict[tuple[int, str], tuple[float, Any]] = {}
+
+
+def _lookup(session: Session, name: str, load: Any) -> Any:
+    key = (id(session.get_bind().engine), name)
+    hit = _lookups.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = load()
+    _lookups[key] = (now + _LOOKUP_TTL, value)
+    return value
+
+
+def clear_lookups() -> None:
+    _lookups.clear()
+
+
+def centre_code(session: Session) -> str:
+    """The city centre's unit code (cached briefly; see _lookup)."""
+    return str(_lookup(session, "centre", lambda: centre_unit(session).code))
+
+
+def category_track(session: Session, code: str) -> str:
+    """The SLA track of an active category (cached briefly); InvalidField for an unknown one."""
+    tracks: dict[str, str] = _lookup(session, "tracks", lambda: dict(session.execute(
+        select(Category.code, Category.track).where(Category.active.is_(True))).tuples().all()))
+    if code not in tracks:
+        raise InvalidField("category", f"未知类别代码 {code}")
+    return tracks[code]
 
 
 def town_centre(session: Session, town_code: str) -> Unit | None:
@@ -47,11 +87,17 @@ def units_below(session: Session, actor: Actor) -> list[str]:
     return list(session.scalars(select(Unit.code).where(Unit.path.startswith(actor.unit_path))))
 
 
+# Domains may widen what a unit sees (a group's co-handling units see the group's case): an extension
+# gets the actor and the codes of its unit and the units below it, and returns an extra condition.
+ScopeExtension = Callable[[Session, Actor, list[str]], ColumnElement[bool] | None]
+scope_extensions: list[ScopeExtension] = []
+
+
 def case_scope(session: Session, actor: Actor) -> ColumnElement[bool] | None:
     """SQL condition for the cases this actor may see; None means every case.
 
     The city centre sees all; a town sub-centre sees its town and the units below it; a
-    department sees what is assigned to it (and what it commands).
+    department sees what is assigned to it (and what it commands); `scope_extensions` add more.
     """
     if actor.role == "team_member":
         return Case.team_code == (actor.team_code or "")
@@ -62,4 +108,8 @@ def case_scope(session: Session, actor: Actor) -> ColumnElement[bool] | None:
     conditions: list[ColumnElement[bool]] = [Case.unit_code.in_(codes), Case.command_unit_code.in_(codes)]
     if unit is not None and unit.kind == "town_centre" and unit.town_code:
         conditions.append(Case.town_code == unit.town_code)
+    for extension in scope_extensions:
+        extra = extension(session, actor, codes)
+        if extra is not None:
+            conditions.append(extra)
     return or_(*conditions)

@@ -20,6 +20,7 @@ from minsheng.db import is_postgres
 
 CHANNEL = "minsheng_events"
 _PENDING = "minsheng_pending_announcements"
+_NOTIFY = text("SELECT pg_notify(:c, :m)")
 
 
 class Broker:
@@ -54,7 +55,8 @@ broker = Broker()
 def announce(session: Session, kind: str, case_id: int | None = None, **data: Any) -> None:
     message = {"kind": kind, "case_id": case_id, **data}
     if is_postgres(session):
-        session.execute(text("SELECT pg_notify(:c, :m)"), {"c": CHANNEL, "m": json.dumps(message)})
+        # on the session's connection (no ORM layer in between: this runs on every case action)
+        session.connection().execute(_NOTIFY, {"c": CHANNEL, "m": json.dumps(message)})
     else:
         session.info.setdefault(_PENDING, []).append(message)
 

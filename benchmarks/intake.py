@@ -1,0 +1,11 @@
+"""Intake benchmark entry point: the same run as `minsheng bench intake` (see src/minsheng/bench/intake.py)."""
+
+from __future__ import annotations
+
+import sys
+
+from minsheng.bench import bench_app
+
+if __name__ == "__main__":
+    sys.argv[1:1] = ["intake"]
+    bench_app()

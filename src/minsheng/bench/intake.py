@@ -1,0 +1,233 @@
+"""`minsheng bench intake`: cases created per second through the HTTP API on PostgreSQL.
+
+One run: a scratch database (migrated, Pinghu loaded, one call-taker), a real uvicorn server in a
+subprocess, N keep-alive clients posting realistic requests to POST /api/v1/cases; then, against the
+same database, raw psycopg inserts of the same rows (case + its timeline event, one transaction per
+case, the same N connections) as the yardstick. Writes benchmarks/results/intake.json.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import psutil
+import typer
+
+from minsheng.bench.loadgen import build_post, percentile, run_load
+from minsheng.bench.rawinsert import raw_insert_rate
+from minsheng.bench.results import machine_facts, write_result
+from minsheng.bench.scratch import scratch_database, server_version
+
+TARGETS = {"cases_per_s": 1000.0, "latency_ms_p99": 50.0, "ratio": 0.30, "server_rss_mb": 300.0}
+USERNAME = "bench_calltaker"
+
+
+@dataclass(frozen=True)
+class IntakeParams:
+    requests: int = 20000
+    warmup: int = 2000
+    concurrency: int = 16
+    workers: int = 2
+    seed: int = 20261125
+
+
+def payloads(count: int, seed: int) -> list[dict[str, Any]]:
+    """Realistic intake bodies as the hotline, apps and Open311 would send them."""
+    from minsheng.demo.texts import DraftWriter
+    from minsheng.directory.config import demo_config_dir, load_city_config
+
+    writer = DraftWriter(load_city_config(demo_config_dir()), random.Random(seed))
+    bodies = []
+    for _ in range(count):
+        d = writer.draft()
+        body: dict[str, Any] = {"channel": d.channel, "content": d.content, "address": d.address,
+                                "citizen_name": d.citizen_name, "citizen_phone": d.citizen_phone,
+                                "town": d.town, "village": d.village}
+        if d.channel in ("12345", "walk_in", "110"):  # the call-taker classifies on the phone
+            body["category"] = d.category
+        bodies.append(body)
+    return bodies
+
+
+def _prepare(url: str, password: str) -> None:
+    import minsheng.models  # noqa: F401
+    from minsheng.db import Database
+    from minsheng.directory.config import demo_config_dir, load_city_config
+    from minsheng.directory.loader import load_city
+    from minsheng.directory.security import do_create_user
+    from minsheng.migrate import upgrade
+
+    upgrade(url)
+    db = Database(url)
+    now = datetime.now(UTC)
+    with db.session() as s:
+        load_city(s, load_city_config(demo_config_dir()), now=now)
+        do_create_user(s, USERNAME, password, "call_taker", "SZZX", now=now, display_name="压测话务员")
+    db.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """uvicorn serving minsheng in a subprocess; RSS summed over it and its worker processes."""
+
+    def __init__(self, url: str, workers: int, var_dir: str) -> None:
+        self.port = _free_port()
+        env = {**os.environ, "MINSHENG_DATABASE_URL": url, "MINSHENG_SECRET_KEY": secrets.token_urlsafe(32),
+               "MINSHENG_VAR_DIR": var_dir, "MINSHENG_MEDIA_DIR": f"{var_dir}/media"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "minsheng.app:create_app", "--factory", "--host", "127.0.0.1",
+             "--port", str(self.port), "--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
+             "--no-access-log", "--log-level", "warning"], env=env)
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}")
+            try:
+                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("server did not answer /healthz within 60 s")
+
+    def rss_mb(self) -> float:
+        try:
+            root = psutil.Process(self.proc.pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0.0
+        total = 0
+        for p in procs:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                total += p.memory_info().rss
+        return total / 2**20
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, server: Server, every: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.server, self.every, self.peak = server, every, 0.0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.peak = max(self.peak, self.server.rss_mb())
+            self._stop_event.wait(self.every)
+
+    def stop(self) -> float:
+        self._stop_event.set()
+        self.join()
+        return max(self.peak, self.server.rss_mb())
+
+
+def run_intake(params: IntakeParams, log: Any = print) -> dict[str, Any]:
+    bodies = payloads(params.warmup + params.requests, params.seed)
+    password = secrets.token_urlsafe(16)
+    with scratch_database("minsheng_bench_intake") as url, tempfile.TemporaryDirectory() as var_dir:
+        log("准备数据库（迁移、加载平湖配置、创建话务员）…")
+        _prepare(url, password)
+        server = Server(url, params.workers, var_dir)
+        try:
+            token = httpx.post(server.base + "/api/v1/auth/token", data={"username": USERNAME, "password": password},
+                               timeout=10).json()["access_token"]
+            encoded = [build_post("127.0.0.1", server.port, "/api/v1/cases", token,
+                                  json.dumps(b, ensure_ascii=False).encode()) for b in bodies]
+            log(f"预热 {params.warmup} 次请求 …")
+            run_load("127.0.0.1", server.port, encoded[: params.warmup], params.concurrency)
+            log(f"压测 {params.requests} 次请求，{params.concurrency} 个并发连接，{params.workers} 个服务进程 …")
+            sampler = RssSampler(server)
+            sampler.start()
+            load = run_load("127.0.0.1", server.port, encoded[params.warmup:], params.concurrency)
+            rss = sampler.stop()
+        finally:
+            server.stop()
+        if load.first_error:
+            raise RuntimeError(f"requests failed: {load.statuses} first: {load.first_error}")
+        log("原始 psycopg 插入同样的行 …")
+        raw = raw_insert_rate(url, bodies[params.warmup:], params.concurrency, USERNAME)
+        pg = server_version(url)
+    ok = len(load.latencies)
+    cases_per_s = ok / load.seconds
+    figures = {
+        "cases_per_s": round(cases_per_s, 1),
+        "latency_ms_p50": round(percentile(load.latencies, 50) * 1000, 2),
+        "latency_ms_p99": round(percentile(load.latencies, 99) * 1000, 2),
+        "server_rss_mb": round(rss, 1),
+        "raw_cases_per_s": round(raw["cases_per_s"], 1),
+        "ratio": round(cases_per_s / raw["cases_per_s"], 3),
+    }
+    result: dict[str, Any] = {
+        "benchmark": "intake",
+        **figures,
+        "requests": ok,
+        "statuses": {str(k): v for k, v in load.statuses.items()},
+        "seconds": round(load.seconds, 2),
+        "raw_seconds": round(raw["seconds"], 2),
+        "targets": TARGETS,
+        "params": {
+            "requests": params.requests, "warmup": params.warmup, "concurrency": params.concurrency,
+            "server_workers": params.workers, "seed": params.seed, "endpoint": "POST /api/v1/cases",
+            "server": "uvicorn (uvloop, httptools), subprocess on 127.0.0.1",
+            "load_generator": "one asyncio (uvloop) process with keep-alive connections, on the same 2 cores",
+            "raw": "psycopg 3, one thread and connection per client, one transaction per case: "
+                   "INSERT cases … RETURNING id; INSERT case_events; COMMIT (number from a local counter)",
+        },
+        "machine": {**machine_facts(), "postgresql": pg},
+    }
+    result["meets_targets"] = {
+        "cases_per_s": figures["cases_per_s"] >= TARGETS["cases_per_s"],
+        "latency_ms_p99": figures["latency_ms_p99"] <= TARGETS["latency_ms_p99"],
+        "ratio": figures["ratio"] >= TARGETS["ratio"],
+        "server_rss_mb": figures["server_rss_mb"] <= TARGETS["server_rss_mb"],
+    }
+    return result
+
+
+def register(bench_app: typer.Typer) -> None:
+    @bench_app.command("intake")
+    def intake(
+        requests: Annotated[int, typer.Option(help="计时的请求数")] = IntakeParams.requests,
+        warmup: Annotated[int, typer.Option(help="预热请求数（不计时）")] = IntakeParams.warmup,
+        concurrency: Annotated[int, typer.Option(help="并发连接数")] = IntakeParams.concurrency,
+        workers: Annotated[int, typer.Option(help="uvicorn 工作进程数")] = IntakeParams.workers,
+        out: Annotated[Path | None, typer.Option(help="结果目录，默认 benchmarks/results")] = None,
+    ) -> None:
+        """受理速度：HTTP 接口每秒建案数、延迟 p50/p99、服务内存，及与原始 psycopg 插入之比。"""
+        result = run_intake(IntakeParams(requests, warmup, concurrency, workers), log=typer.echo)
+        path = write_result("intake", result, out)
+        typer.echo(json.dumps({k: result[k] for k in ("cases_per_s", "latency_ms_p50", "latency_ms_p99",
+                                                       "server_rss_mb", "raw_cases_per_s", "ratio",
+                                                       "meets_targets")}, ensure_ascii=False, indent=2))
+        typer.echo(f"结果已写入 {path}")

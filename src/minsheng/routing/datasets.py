@@ -1,0 +1,108 @@
+"""Labelled requests for training and evaluation, and the taxonomy's own words as training signal.
+
+Two file shapes are read:
+- JSONL in the shape of the shipped examples: one object per line with `text` and `category`
+  (and optionally `id`, `channel`, `address`, `town`, `department`);
+- CSV with a header naming `text` and `label` columns (other columns are ignored; an `address`
+  column is used when present), in any city's own taxonomy.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from minsheng.directory.config import CityConfig
+from minsheng.routing.text import phrases
+
+
+class DatasetError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: str
+    address: str = ""
+    channel: str = ""
+    town: str | None = None
+    department: str | None = None
+    id: str = ""
+
+    @property
+    def has_routing(self) -> bool:
+        """Carries the shipped examples' town and department labels (not just a category)."""
+        return self.department is not None
+
+
+def read_jsonl(path: str | Path) -> list[Example]:
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                out.append(Example(
+                    text=str(row["text"]), label=str(row["category"]), address=row.get("address") or "",
+                    channel=row.get("channel") or "", town=row.get("town"), department=row.get("department"),
+                    id=str(row.get("id") or f"{Path(path).name}:{number}"),
+                ))
+            except (ValueError, KeyError, TypeError) as exc:
+                problem = f"需要 JSON 对象且包含 text 和 category（{exc}）"
+                raise DatasetError(f"{path}:{number}: {problem}") from exc
+    return out
+
+
+def read_csv(path: str | Path) -> list[Example]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
+        if "text" not in fields or "label" not in fields:
+            raise DatasetError(f"{path}: CSV 需要表头 text,label（现有: {reader.fieldnames}）")
+        out = []
+        for number, row in enumerate(reader, 2):
+            text, label = (row.get(fields["text"]) or "").strip(), (row.get(fields["label"]) or "").strip()
+            if not text or not label:
+                raise DatasetError(f"{path}:{number}: text 或 label 为空")
+            address = (row.get(fields["address"]) or "") if "address" in fields else ""
+            out.append(Example(text=text, label=label, address=address, id=f"{Path(path).name}:{number}"))
+    return out
+
+
+def read_examples(paths: list[str | Path]) -> tuple[list[Example], str]:
+    """Read every file (each .csv or .jsonl); returns the examples and 'jsonl' or 'csv'."""
+    kinds = {("csv" if str(p).lower().endswith(".csv") else "jsonl") for p in paths}
+    if len(kinds) != 1:
+        raise DatasetError("不能混用 CSV 和 JSONL 文件")
+    kind = kinds.pop()
+    examples = [e for p in paths for e in (read_csv(p) if kind == "csv" else read_jsonl(p))]
+    if not examples:
+        raise DatasetError("没有样本")
+    return examples, kind
+
+
+def taxonomy_priors(cfg: CityConfig) -> list[tuple[str, str]]:
+    """(phrase, category) pairs from the configuration: each leaf's name, its description's phrases
+    and its keywords; and each phrase of a department's duties, for the department's leaf it
+    shares most characters with."""
+    out: list[tuple[str, str]] = []
+    for group, leaf in cfg.leaves():
+        out.append((leaf.name, leaf.code))
+        out.append((f"{group.name}：{leaf.name}", leaf.code))
+        out.extend((p, leaf.code) for p in phrases(leaf.description))
+        out.extend((k, leaf.code) for k in leaf.keywords)
+    return out
+
+
+def lexicon(cfg: CityConfig, places: list[str]) -> list[str]:
+    """Words for the segmenter: places, category names and description phrases, duty phrases."""
+    words = set(places)
+    for group, leaf in cfg.leaves():
+        words.update([group.name, leaf.name, *leaf.keywords, *phrases(leaf.description)])
+    for dept in cfg.departments.departments:
+        words.update(phrases(dept.duties))
+    return sorted(w for w in words if 2 <= len(w) <= 8)

@@ -1,0 +1,87 @@
+"""One call from a request's words to its suggested route: category, place, handling unit.
+
+`Router(cfg, model).suggest(text, address)` is pure (no database) and is what intake, the
+evaluation command and the benchmarks all use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from minsheng.directory.config import CityConfig
+from minsheng.routing.assign import Assigner, Assignment, OverrideRule
+from minsheng.routing.locate import Gazetteer, Location
+from minsheng.routing.model import RouterModel, default_model_path
+from minsheng.routing.text import model_input
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    category: str
+    confidence: float
+    top: list[tuple[str, float]]
+    location: Location
+    assignment: Assignment
+    model_version: str
+    alternatives: list[dict[str, Any]] = field(default_factory=list)  # unit for each of the top
+
+    @property
+    def town(self) -> str | None:
+        return self.location.town
+
+    @property
+    def unit(self) -> str:
+        return self.assignment.unit
+
+    def auto_assign(self, threshold: float) -> bool:
+        return self.confidence >= threshold
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, for storing on the case."""
+        return {
+            "category": self.category,
+            "confidence": round(self.confidence, 4),
+            "top": [{"category": c, "confidence": round(p, 4), **alt}
+                    for (c, p), alt in zip(self.top, self.alternatives, strict=True)],
+            "town": self.location.town,
+            "village": self.location.village,
+            "location": self.location.as_dict(),
+            "unit": self.assignment.unit,
+            "unit_reason": self.assignment.reason,
+            "model_version": self.model_version,
+        }
+
+
+class Router:
+    def __init__(self, cfg: CityConfig, model: RouterModel, rules: list[OverrideRule] | None = None,
+                 gazetteer: Gazetteer | None = None) -> None:
+        self.cfg = cfg
+        self.model = model
+        self.gazetteer = gazetteer or Gazetteer.from_config(cfg)
+        self.assigner = Assigner(cfg, rules)
+
+    @classmethod
+    def load(cls, cfg: CityConfig, model_path: str | Path | None = None,
+             rules: list[OverrideRule] | None = None) -> Router:
+        return cls(cfg, RouterModel.load(model_path or default_model_path()), rules)
+
+    def suggest(self, text: str, address: str = "", k: int = 3) -> Suggestion:
+        return self.suggest_many([(text, address)], k)[0]
+
+    def suggest_many(self, requests: list[tuple[str, str]], k: int = 3) -> list[Suggestion]:
+        predictions = self.model.classifier.predict([model_input(t, a) for t, a in requests], k)
+        out = []
+        for (text, address), pred in zip(requests, predictions, strict=True):
+            location = self.gazetteer.locate(text, address)
+            alternatives = []
+            for label in pred.labels:
+                a = self.assigner.assign(label, location.town)
+                alternatives.append({"unit": a.unit})
+            out.append(Suggestion(
+                category=pred.label, confidence=pred.confidence, top=pred.top(k), location=location,
+                assignment=self.assigner.assign(pred.label, location.town),
+                model_version=self.model.version, alternatives=alternatives,
+            ))
+        return out

@@ -1,0 +1,77 @@
+"""Text preparation shared by the routing models: normalisation, phrases, word segmentation.
+
+Segmentation uses jieba with a user lexicon built from the city's own words (place names, category
+names and descriptions, department duties), so 窨井盖, 占道经营 or 杉青港村 come out as one word.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+_FULL_WIDTH = str.maketrans({chr(0xFF01 + i): chr(0x21 + i) for i in range(94)} | {"\u3000": " "})
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+_SPACE = re.compile(r"\s+")
+_PHRASE_SPLIT = re.compile(r"[、，,；;：:（）()。！？!?\s/]+")
+_SENTENCE_SPLIT = re.compile(r"(?<=[。！？!?；;\n])")
+
+
+def normalise(text: str) -> str:
+    """Full-width to half-width, lower case, numbers to 0, runs of spaces to one."""
+    text = (text or "").translate(_FULL_WIDTH).lower()
+    text = _DIGITS.sub("0", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def model_input(text: str, address: str = "") -> str:
+    """What the category model reads: the text, and the address when it adds words of its own."""
+    address = (address or "").strip()
+    return f"{text} {address}" if address and address not in (text or "") else (text or "")
+
+
+def phrases(text: str, min_len: int = 2) -> list[str]:
+    """Split an enumeration (…、…，…) into its phrases."""
+    return [p for p in _PHRASE_SPLIT.split(text or "") if len(p) >= min_len]
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in (part.strip() for part in _SENTENCE_SPLIT.split(text or "")) if s]
+
+
+class Segmenter:
+    """jieba word segmentation with a user lexicon; picklable (the tokenizer is rebuilt on load)."""
+
+    def __init__(self, lexicon: Iterable[str] = ()) -> None:
+        self.lexicon = sorted({w for w in lexicon if 2 <= len(w) <= 12})
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"lexicon": self.lexicon}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["lexicon"])  # type: ignore[misc]
+
+    def _ready(self) -> Any:
+        if self._tokenizer is None:
+            with self._lock:
+                if self._tokenizer is None:
+                    import jieba
+
+                    jieba.setLogLevel(logging.WARNING)
+                    tokenizer = jieba.Tokenizer()
+                    tokenizer.initialize()
+                    for word in self.lexicon:
+                        tokenizer.add_word(word, freq=2000)
+                    self._tokenizer = tokenizer
+        return self._tokenizer
+
+    def words(self, text: str) -> list[str]:
+        return [w for w in self._ready().lcut(text) if w.strip()]
+
+    def joined(self, text: str) -> str:
+        """Words separated by single spaces (what the word vectoriser reads)."""
+        return " ".join(self.words(text))

@@ -1,0 +1,1 @@
+"""Rates, volumes, hot spots and boards computed from the case tables."""

@@ -1,0 +1,1 @@
+"""Duty teams: the duty board, nearest-available ranking, team status and shift rosters."""

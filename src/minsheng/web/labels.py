@@ -1,0 +1,30 @@
+"""Chinese labels for codes shown in the console (pure)."""
+
+from __future__ import annotations
+
+from minsheng.cases.present import STATUS_LABELS
+
+ROLE_LABELS = {
+    "call_taker": "话务员", "city_dispatcher": "市中心派单员", "town_dispatcher": "镇街道分中心",
+    "handler": "承办人", "team_member": "队员", "supervisor": "督办", "leader": "领导",
+    "integration": "集成客户端", "admin": "管理员",
+}
+CHANNEL_LABELS = {"12345": "12345热线", "110": "110转办", "app": "网格App", "web": "网站", "open311": "Open311",
+                  "walk_in": "来访"}
+TRACK_LABELS = {"fast": "民声一键办", "urgent": "紧急", "normal": "一般", "consult": "咨询", "proposal": "建议提案"}
+LEVEL_LABELS = {"village": "村社", "town": "镇街道", "city": "市级"}
+TEAM_STATUS_LABELS = {"on_duty": "在岗待命", "en_route": "赶赴途中", "on_site": "现场处置", "off_duty": "不在岗"}
+SHIFT_ROLE_LABELS = {"leader": "队长", "member": "队员", "driver": "驾驶员"}
+STAGE_LABELS = {"sign": "签收", "dispatch": "派驻力量", "contact": "联系代表委员", "feedback": "反馈"}
+CLOCK_STATE_LABELS = {"ok": "正常", "warning": "预警", "overdue": "超时", "paused": "暂停", "met": "按时完成",
+                      "missed": "超时完成", "cancelled": "已取消"}
+RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+ACTION_LABELS = {
+    "create": "受理", "answer_directly": "直接答复", "assign": "派单", "return": "退单", "sign": "签收",
+    "dispatch_team": "派遣队伍", "arrive": "到达现场", "feedback": "反馈结果", "approve": "审核办结",
+    "reject": "退回重办", "close": "结案", "callback": "回访", "reopen": "重新办理", "suspend": "挂起",
+    "resume": "恢复", "escalate": "提级", "merge": "合并重复件", "attach": "上传附件",
+}
+QUEUE_COLUMNS = {"received": "新诉求（待派单）", "assigned": "待签收", "progress": "办理中", "overdue": "已超时"}
+
+__all__ = ["STATUS_LABELS"]

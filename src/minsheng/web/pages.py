@@ -1,0 +1,109 @@
+"""Rendering: the Jinja2 environment, the page context, and the console's route class.
+
+`ConsoleRoute` (the route class of every console router) adds a `Server-Timing` header and turns
+domain errors into Chinese messages: a full error page for a page load, or a message swapped
+into the page's `#flash` area for an htmx request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from minsheng.api.deps import SESSION_COOKIE
+from minsheng.clock import SHANGHAI, as_utc, utcnow
+from minsheng.directory.actors import Actor
+from minsheng.errors import DomainError
+from minsheng.web import labels
+from minsheng.web.auth import AREAS, csrf_token_for
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+env = templates.env
+
+
+def local(value: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
+    """A UTC datetime shown in Asia/Shanghai."""
+    return "" if value is None else as_utc(value).astimezone(SHANGHAI).strftime(fmt)
+
+
+def iso(value: datetime | None) -> str:
+    return "" if value is None else as_utc(value).isoformat()
+
+
+def duration(seconds: float | int | None) -> str:
+    """1小时05分 / 3分20秒 / 2天4小时."""
+    if seconds is None:
+        return ""
+    s = int(abs(seconds))
+    days, rest = divmod(s, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时"
+    if hours:
+        return f"{hours}小时{minutes:02d}分"
+    if minutes:
+        return f"{minutes}分{secs:02d}秒"
+    return f"{secs}秒"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+env.filters.update(local=local, iso=iso, duration=duration, percent=percent)
+env.globals.update(
+    ROLE=labels.ROLE_LABELS, CHANNEL=labels.CHANNEL_LABELS, TRACK=labels.TRACK_LABELS,
+    STATUS=labels.STATUS_LABELS, LEVEL=labels.LEVEL_LABELS, TEAM_STATUS=labels.TEAM_STATUS_LABELS,
+    STAGE=labels.STAGE_LABELS, CLOCK_STATE=labels.CLOCK_STATE_LABELS, ACTION=labels.ACTION_LABELS,
+    RATING=labels.RATING_LABELS, SHIFT_ROLE=labels.SHIFT_ROLE_LABELS, COLUMNS=labels.QUEUE_COLUMNS,
+)
+
+
+def render(request: Request, name: str, actor: Actor | None = None, status_code: int = 200,
+           **context: Any) -> Response:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    context.update(
+        request=request, actor=actor, csrf=csrf_token_for(token) if token else "",
+        areas=[a for a, roles in AREAS.items() if actor is not None and actor.role in roles],
+        now=utcnow(), htmx=bool(request.headers.get("hx-request")),
+    )
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def error_response(request: Request, exc: DomainError) -> Response:
+    if request.headers.get("hx-request"):
+        html = env.get_template("partials/flash.html").render(level="error", message=exc.message)
+        return Response(html, status_code=exc.status_code, media_type="text/html",
+                        headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
+    return render(request, "error.html", None, status_code=exc.status_code, message=exc.message)
+
+
+class ConsoleRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def timed(request: Request) -> Response:
+            start = time.perf_counter()
+            try:
+                response = await handler(request)
+            except DomainError as exc:
+                response = error_response(request, exc)
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - start) * 1000:.1f}"
+            return response
+
+        return timed
+
+
+def flash(message: str, level: str = "ok") -> Markup:
+    return Markup(env.get_template("partials/flash.html").render(level=level, message=message))

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from minsheng.routing.classify import CategoryModel, fit_temperature, softmax
+
+NOISE = ["邻居", "昨天", "晚上", "一直", "请尽快处理", "我们小区", "已经好几天", "麻烦看一下"]
+TOPICS = {
+    "light": ["路灯不亮", "路灯坏了", "灯杆倾斜", "路灯白天常亮"],
+    "water": ["停水了", "自来水浑浊", "水压很低", "水管爆裂"],
+    "noise": ["半夜装修电钻", "广场舞音响太吵", "楼上跳绳咚咚响", "狗叫一整晚"],
+}
+
+
+def corpus(seed: int, n: int = 60) -> tuple[list[str], list[str]]:
+    rng = np.random.default_rng(seed)
+    texts, labels = [], []
+    for i in range(n):
+        label = list(TOPICS)[i % 3]
+        words = [str(rng.choice(TOPICS[label])), *rng.choice(NOISE, 3)]
+        rng.shuffle(words)
+        texts.append("，".join(words))
+        labels.append(label)
+    return texts, labels
+
+
+def test_learns_and_ranks_the_top_three() -> None:
+    texts, labels = corpus(1)
+    model = CategoryModel(use_embeddings=False).fit(texts, labels)
+    test_texts, test_labels = corpus(2, 30)
+    predictions = model.predict(test_texts)
+    assert np.mean([p.label == y for p, y in zip(predictions, test_labels, strict=True)]) >= 0.9
+    p = predictions[0]
+    assert len(p.labels) == 3 and list(p.probs) == sorted(p.probs, reverse=True)
+    assert abs(sum(model.predict_proba([test_texts[0]])[0]) - 1) < 1e-6
+
+
+def test_taxonomy_priors_teach_unseen_words() -> None:
+    texts, labels = corpus(1)
+    priors = [("窨井盖丢失", "light"), ("窨井盖破损", "light")]
+    model = CategoryModel(use_embeddings=False).fit(texts, labels, priors)
+    assert model.predict_one("门口窨井盖丢失了").label == "light"
+
+
+def test_training_is_deterministic_for_a_seed() -> None:
+    texts, labels = corpus(3)
+    a = CategoryModel(use_embeddings=False, seed=7).fit(texts, labels)
+    b = CategoryModel(use_embeddings=False, seed=7).fit(texts, labels)
+    assert a.temperature == b.temperature
+    assert np.array_equal(a.decision(texts[:5]), b.decision(texts[:5]))
+
+
+def test_embeddings_join_the_text_head() -> None:
+    texts, labels = corpus(4, 30)
+    model = CategoryModel(use_embeddings=True).fit(texts, labels)
+    assert model.predict_one("路灯一到晚上就不亮").label == "light"
+
+
+def test_rejects_bad_input() -> None:
+    with pytest.raises(ValueError):
+        CategoryModel(use_embeddings=False).fit(["a"], ["x"])
+    with pytest.raises(ValueError):
+        CategoryModel(use_embeddings=False).fit(["a", "b"], ["x"])
+
+
+def test_temperature_recovers_a_known_scale() -> None:
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(4000, 5))
+    truth = np.array([rng.choice(5, p=softmax(row[None, :], 3.0)[0]) for row in logits])
+    assert abs(fit_temperature(logits, truth) - 3.0) < 0.3

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from minsheng.directory.config import CityConfig
+from minsheng.routing.datasets import DatasetError, lexicon, read_csv, read_examples, read_jsonl, taxonomy_priors
+
+
+def test_reads_the_shipped_shape(shipped_a: list) -> None:
+    e = shipped_a[1]
+    assert (e.id, e.label, e.town, e.department) == ("TA-0002", "ZF01", "330482003", "ZJJ")
+    assert e.has_routing
+
+
+def test_reads_csv_text_label(tmp_path: Path) -> None:
+    path = tmp_path / "own.csv"
+    path.write_text("id,Text,label\n1,\"路灯不亮，好几天了\",市政\n2,停水,水务\n", encoding="utf-8-sig")
+    rows = read_csv(path)
+    assert [(r.text, r.label) for r in rows] == [("路灯不亮，好几天了", "市政"), ("停水", "水务")]
+    assert not rows[0].has_routing
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reader"),
+    [
+        ("bad.csv", "content,category\nx,y\n", read_csv),
+        ("empty.csv", "text,label\n,y\n", read_csv),
+        ("bad.jsonl", '{"text": "x"}\n', read_jsonl),
+        ("broken.jsonl", "not json\n", read_jsonl),
+    ],
+)
+def test_malformed_files_say_where(tmp_path: Path, name: str, content: str, reader) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(DatasetError, match=name):
+        reader(path)
+
+
+def test_formats_cannot_be_mixed(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError):
+        read_examples([tmp_path / "a.csv", tmp_path / "b.jsonl"])
+
+
+def test_taxonomy_words(pinghu: CityConfig) -> None:
+    priors = taxonomy_priors(pinghu)
+    assert ("窨井盖缺失破损", "SZ02") in priors and ("道路窨井盖丢失", "SZ02") in priors
+    words = lexicon(pinghu, ["杉青港村"])
+    assert "杉青港村" in words and "占道经营" in words

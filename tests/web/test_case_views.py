@@ -1,0 +1,90 @@
+"""The case page: fields, timeline, actions from the workflow, CSRF, errors as Chinese messages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+
+from minsheng.directory.models import AuditLog
+
+
+def _case(client: Any, login: Any, **body: Any) -> dict[str, Any]:
+    payload = {"channel": "12345", "content": "当湖街道小区门口有一棵大树倒了，挡住道路", "address": "当湖街道",
+               "citizen_name": "王小明", "citizen_phone": "13912345678"} | body
+    resp = client.post("/api/v1/cases", json=payload, headers=login("calltaker"))
+    assert resp.status_code == 201, resp.text
+    return dict(resp.json())
+
+
+def _buttons(html: str) -> set[str]:
+    return set(re.findall(r'data-action="([a-z_]+)"', html))
+
+
+def test_buttons_come_from_allowed_actions(client: Any, login: Any, console: Any) -> None:
+    case = _case(client, login)
+    city = console("citydisp")
+    page = city.get(f"/cases/{case['id']}")
+    assert page.status_code == 200
+    api = client.get(f"/api/v1/cases/{case['id']}", headers=login("citydisp")).json()
+    assert _buttons(page.text) == set(api["allowed_actions"])
+    assert "王*" in page.text and "13912345678" not in page.text  # masked until revealed
+    # the leader may read but takes no action
+    assert _buttons(console("leader").get(f"/cases/{case['id']}").text) == set()
+
+
+def test_assign_sign_through_console_forms(client: Any, login: Any, console: Any) -> None:
+    case = _case(client, login)
+    city = console("citydisp")
+    city.get(f"/cases/{case['id']}")
+    resp = city.post(f"/cases/{case['id']}/act/assign", {"unit": "ZX-DH"})
+    assert resp.status_code == 200, resp.text
+    assert "已派单" in resp.text and "待签收" in resp.text
+    town = console("dh_disp")
+    page = town.get(f"/cases/{case['id']}")
+    assert "sign" in _buttons(page.text)
+    resp = town.post(f"/cases/{case['id']}/act/sign")
+    assert resp.status_code == 200 and "已签收" in resp.text
+    # the ranking of teams is offered for dispatch, available and nearest first
+    assert 'data-team="T-DH-1"' in resp.text or 'data-team="T-DH-2"' in resp.text
+
+
+def test_missing_field_and_illegal_action_give_chinese_messages(client: Any, login: Any, console: Any) -> None:
+    case = _case(client, login)
+    city = console("citydisp")
+    city.get("/queue")
+    resp = city.post(f"/cases/{case['id']}/act/assign", {})
+    assert resp.status_code == 422
+    assert resp.headers["HX-Retarget"] == "#flash" and "承办单位" in resp.text
+    resp = city.post(f"/cases/{case['id']}/act/approve", {})
+    assert resp.status_code == 409 and "不允许" in resp.text
+
+
+def test_state_change_without_csrf_token_is_refused(client: Any, login: Any, console: Any) -> None:
+    case = _case(client, login)
+    city = console("citydisp")
+    resp = city.client.post(f"/cases/{case['id']}/act/assign", data={"unit": "ZX-DH"})
+    assert resp.status_code == 403
+    resp = city.client.post(f"/cases/{case['id']}/act/assign", data={"unit": "ZX-DH"},
+                            headers={"X-CSRF-Token": "forged"})
+    assert resp.status_code == 403
+    status = client.get(f"/api/v1/cases/{case['id']}", headers=login("citydisp")).json()["status"]
+    assert status == "received"
+
+
+def test_other_town_gets_404_page(client: Any, login: Any, console: Any) -> None:
+    case = _case(client, login)
+    client.post(f"/api/v1/cases/{case['id']}/actions/assign", json={"unit": "ZX-DH"}, headers=login("citydisp"))
+    resp = console("zd_disp").get(f"/cases/{case['id']}")
+    assert resp.status_code == 404 and "记录不存在" in resp.text
+
+
+def test_reveal_contact_is_audited(client: Any, login: Any, console: Any, db: Any) -> None:
+    case = _case(client, login)
+    city = console("citydisp")
+    city.get(f"/cases/{case['id']}")
+    resp = city.post(f"/cases/{case['id']}/contact", {"reason": "回访"})
+    assert resp.status_code == 200 and "13912345678" in resp.text
+    with db.read_session() as s:
+        assert s.scalars(select(AuditLog).where(AuditLog.case_id == case["id"])).first() is not None

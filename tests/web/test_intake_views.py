@@ -1,0 +1,75 @@
+"""Intake: suggestions while typing (from the registered suggester), one-click dispatch, answer on the call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from minsheng.web import suggest
+
+
+@pytest.fixture
+def fake_suggester() -> Iterator[list[tuple[str, str]]]:
+    calls: list[tuple[str, str]] = []
+
+    def _suggest(session: Any, text: str, address: str) -> dict[str, Any]:
+        calls.append((text, address))
+        return {"category": "CG01", "confidence": 0.91, "town": "330482001", "village": None, "unit": "ZX-DH",
+                "top": [{"category": "CG01", "confidence": 0.91, "unit": "ZX-DH"},
+                        {"category": "CG02", "confidence": 0.05, "unit": "ZFJ"}],
+                "duplicates": [{"id": 1, "number": "2026112500001", "content": "早先的同类诉求", "score": 0.8}]}
+
+    suggest.suggesters.append(_suggest)
+    yield calls
+    suggest.suggesters.remove(_suggest)
+
+
+def test_suggestions_render_while_typing(console: Any, fake_suggester: list[tuple[str, str]]) -> None:
+    taker = console("calltaker")
+    assert taker.landing == "/intake"
+    assert taker.get("/intake").status_code == 200
+    resp = taker.post("/intake/suggest", {"content": "人行道上有人摆摊卖水果", "address": "当湖街道"})
+    assert resp.status_code == 200
+    assert fake_suggester == [("人行道上有人摆摊卖水果", "当湖街道")]
+    assert "占道经营与流动摊贩" in resp.text and "91%" in resp.text
+    assert "当湖" in resp.text and "2026112500001" in resp.text
+
+
+def test_no_suggester_says_so(console: Any) -> None:
+    taker = console("calltaker")
+    resp = taker.post("/intake/suggest", {"content": "人行道上有人摆摊卖水果"})
+    assert "未启用" in resp.text
+
+
+def test_one_click_dispatch_creates_and_assigns(console: Any, client: Any, login: Any) -> None:
+    taker = console("calltaker")
+    resp = taker.post("/intake", {"content": "人行道上有人摆摊卖水果", "address": "当湖街道", "channel": "12345",
+                                  "citizen_phone": "13900001111", "unit": "ZX-DH", "category": "CG01",
+                                  "then": "assign"})
+    assert resp.status_code == 200, resp.text
+    assert "已派单至 ZX-DH" in resp.text
+    items = client.get("/api/v1/cases", headers=login("dh_disp")).json()["items"]
+    assert [(c["status"], c["unit"], c["category"]) for c in items] == [("assigned", "ZX-DH", "CG01")]
+
+
+def test_consultation_answered_on_the_call_closes(console: Any, client: Any, login: Any) -> None:
+    taker = console("calltaker")
+    resp = taker.post("/intake", {"content": "咨询新生儿医保怎么办理", "channel": "12345", "then": "answer",
+                                  "answer": "携带出生证明到医保窗口办理"})
+    assert resp.status_code == 200 and "已直接答复办结" in resp.text
+    items = client.get("/api/v1/cases", headers=login("citydisp")).json()["items"]
+    assert items[0]["status"] == "closed"
+
+
+def test_answer_without_text_is_refused_and_nothing_is_created(console: Any, client: Any, login: Any) -> None:
+    taker = console("calltaker")
+    resp = taker.post("/intake", {"content": "咨询新生儿医保怎么办理", "channel": "12345", "then": "answer"})
+    assert resp.status_code == 422 and "答复内容" in resp.text
+    assert client.get("/api/v1/cases", headers=login("citydisp")).json()["items"] == []
+
+
+def test_handler_may_not_use_intake(console: Any) -> None:
+    resp = console("zfj").get("/intake")
+    assert resp.status_code == 403 and "不能访问" in resp.text
