@@ -29,8 +29,9 @@ ROUTERS: list[str] = [
     # proposals
     "minsheng.proposals.views",
     "minsheng.publishing.views",
-    # "minsheng.proposals.console",
     "minsheng.publishing.pages",
+    "minsheng.proposals.console",
+    "minsheng.publishing.console",
 
     # console (last: its catch-all pages)
     "minsheng.web.session_views",

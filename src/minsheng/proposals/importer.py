@@ -138,7 +138,8 @@ def rows_of(table: list[list[str]]) -> tuple[dict[str, int], list[Row], list[Imp
     return positions, rows, errors
 
 
-def _problem(err: Any) -> str:
+def problem_text(err: Any) -> str:
+    """A pydantic error in Chinese words."""
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "missing" or err.get("input") == "":
         return "不能为空"
@@ -146,6 +147,10 @@ def _problem(err: Any) -> str:
         return f"至少 {ctx.get('min_length')} 个字"
     if kind == "string_too_long":
         return f"不能超过 {ctx.get('max_length')} 个字"
+    if kind == "literal_error":
+        return f"只能是 {ctx.get('expected')}"
+    if kind.startswith("date"):
+        return "日期格式应为 YYYY-MM-DD"
     return str(err["msg"])
 
 
@@ -179,7 +184,7 @@ def check(session: Session, table: list[list[str]]) -> Checked:
         except ValidationError as exc:
             for err in exc.errors():
                 loc = [str(p) for p in err["loc"]]
-                out.error(row.number, loc[0], _problem(err))
+                out.error(row.number, loc[0], problem_text(err))
             continue
         key = (body.kind, body.session_name, body.number)
         if key in seen:
