@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.web.conftest import console  # noqa: F401  (the console's signed-in client, for the page tests)
+
 SESSION = "2026年市人大十七届六次会议"
 SAMPLE: dict[str, Any] = {
     "kind": "suggestion",

@@ -7,7 +7,6 @@ from typing import Any
 
 from tests.proposals.conftest import SAMPLE, contact_body, new_proposal
 from tests.proposals.test_importer import as_csv, row
-from tests.web.conftest import console  # noqa: F401
 
 
 def test_the_list_and_the_page_show_what_the_user_may_do(console, client, login, do, assigned) -> None:
@@ -26,7 +25,8 @@ def test_the_list_and_the_page_show_what_the_user_may_do(console, client, login,
 def test_a_reply_before_a_contact_is_refused_on_the_page_too(console, do, assigned) -> None:
     zjj = console("zjj")
     do("zjj", assigned, "sign")
-    refused = zjj.post(f"/proposals/{assigned}/act/draft_reply", {"classification": "A", "text": "答复正文写满十个字以上。"})
+    reply = {"classification": "A", "text": "答复正文写满十个字以上。"}
+    refused = zjj.post(f"/proposals/{assigned}/act/draft_reply", reply)
     assert refused.status_code == 409 and "答复前须至少记录一次" in refused.text
     assert refused.headers["HX-Retarget"] == "#flash"
     ok = zjj.post(f"/proposals/{assigned}/act/record_contact", contact_body())
