@@ -152,9 +152,19 @@ def _pg_prepared() -> Iterator[Prepared]:
 def backend(request: pytest.FixtureRequest) -> str:
     if request.param == "postgresql":
         require_pg()
-    elif "postgres_only" in request.keywords:
-        pytest.skip("PostgreSQL-only test")
     return str(request.param)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A PostgreSQL-only test is not collected for SQLite at all (deselected, not skipped)."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on_sqlite = params is not None and params.params.get("backend") == "sqlite"
+        (drop if on_sqlite and item.get_closest_marker("postgres_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture
