@@ -73,3 +73,31 @@ def test_a_sweep_only_touches_running_clocks(db, actors, fake_clock) -> None:
         do_sign(s, pid, NoteOnlyBody(), actors["zjj"])
     fake_clock.advance(days=6)
     assert sweep(db) == {"warned": 0, "breached": 0}
+
+
+def test_the_in_process_loop_fires_due_clocks_and_stops(db, actors, fake_clock, monkeypatch) -> None:
+    import time
+
+    from minsheng.settings import get_settings
+
+    pid = setup(db, actors)
+    fake_clock.advance(days=4)
+    monkeypatch.setenv("MINSHENG_RUN_WORKER_IN_PROCESS", "true")
+    get_settings.cache_clear()
+    stop = clockwork.start_in_process(None, interval=0.05, db_factory=lambda: db)
+    assert stop is not None
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with db.read_session() as s:
+                if s.scalar(select(ProposalClock.warned_at).where(ProposalClock.proposal_id == pid,
+                                                                  ProposalClock.stage == "sign")):
+                    break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the loop did not fire the sign warning")
+    finally:
+        stop()
+    monkeypatch.setenv("MINSHENG_RUN_WORKER_IN_PROCESS", "false")
+    get_settings.cache_clear()
+    assert clockwork.start_in_process(None) is None

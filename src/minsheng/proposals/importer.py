@@ -172,6 +172,9 @@ def check(session: Session, table: list[list[str]]) -> Checked:
     units = {name: code for code, name in session.execute(select(Unit.code, Unit.name).where(Unit.active.is_(True)))}
     units.update({code: code for code in units.values()})
     seen: dict[tuple[str, str, str], int] = {}
+    existing = {(kind, name, number) for kind, name, number in session.execute(
+        select(Proposal.kind, Proposal.session_name, Proposal.number).where(
+            Proposal.session_name.in_({r.values["session_name"].strip() for r in rows})))}
     for row in rows:
         v = row.values
         before = len(out.errors)
@@ -190,8 +193,7 @@ def check(session: Session, table: list[list[str]]) -> Checked:
         if key in seen:
             out.error(row.number, "number", f"与第 {seen[key]} 行编号重复")
         seen.setdefault(key, row.number)
-        if session.scalar(select(Proposal.id).where(Proposal.kind == body.kind, Proposal.session_name ==
-                                                   body.session_name, Proposal.number == body.number)):
+        if key in existing:
             out.error(row.number, "number", "系统中已有同一会议的同号建议提案")
         assign = None
         if v.get("host_unit"):
