@@ -28,6 +28,8 @@ SUBAPPS = [
 
     # other domains
 
+    ("minsheng.proposals.cli", "proposals_app", "proposals"),
+
     ("minsheng.integrations.cli", "dispatcher_app", "dispatcher"),
     ("minsheng.integrations.cli", "channels_app", "channels"),
 

@@ -30,9 +30,10 @@ ROUTERS: list[str] = [
 
     # proposals
     "minsheng.proposals.views",
-    # "minsheng.publishing.views",
-    # "minsheng.proposals.pages",
-    # "minsheng.publishing.pages",
+    "minsheng.publishing.views",
+    "minsheng.publishing.pages",
+    "minsheng.proposals.console",
+    "minsheng.publishing.console",
 
     # console (last: its catch-all pages)
     "minsheng.web.session_views",
