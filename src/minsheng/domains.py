@@ -21,11 +21,19 @@ ROUTERS: list[str] = [
 
     # routing
 
-    # groups
+    "minsheng.groups.views",
+    "minsheng.web.group_views",
 
-    # channels
+    "minsheng.integrations.views",
+    "minsheng.integrations.open311.views",
+    "minsheng.integrations.citizen.views",
 
     # proposals
+    "minsheng.proposals.views",
+    "minsheng.publishing.views",
+    "minsheng.publishing.pages",
+    "minsheng.proposals.console",
+    "minsheng.publishing.console",
 
     # console (last: its catch-all pages)
     "minsheng.web.session_views",
@@ -42,11 +50,14 @@ LISTENERS: list[str] = [
     "minsheng.sla.clocks",
     "minsheng.sla.countdown",
 
-    # routing
+    "minsheng.routing.listeners",  # routing
 
-    # groups
+    "minsheng.groups.listeners",
 
-    # channels
+    "minsheng.integrations.handback",
+    "minsheng.integrations.notify.triggers",
+    "minsheng.integrations.reviews",
+    "minsheng.integrations.history",
 
     # proposals
 
@@ -57,7 +68,13 @@ BACKGROUND: list[str] = [
     # sla
     "minsheng.sla.worker:start_in_process",
 
+    # proposals
+    "minsheng.proposals.clockwork:start_in_process",
+
     # channels
+    "minsheng.integrations.background:run_outbox_dispatcher",
+
+    "minsheng.routing.runtime:warm_up",  # routing
 
     # console
     "minsheng.events.live:start_listener",

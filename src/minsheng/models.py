@@ -1,20 +1,28 @@
-"""Every domain's tables, imported once so that Base.metadata is complete (Alembic, tests)."""
+"""Every domain's tables, imported once so that Base.metadata is complete (Alembic, tests).
 
-from minsheng.cases import models as cases_models
-from minsheng.directory import models as directory_models
-from minsheng.events import models as events_models
+One line per domain's models module, each in its own block, so branches merge cleanly.
+"""
 
-# sla
-from minsheng.sla import models as sla_models  # noqa: F401
+import importlib
 
-# routing
+MODULES = [
+    "minsheng.cases.models",
+    "minsheng.directory.models",
+    "minsheng.events.models",
 
-# groups
+    "minsheng.sla.models",  # sla
 
-# channels
+    "minsheng.routing.tables",  # routing
 
-# proposals
+    "minsheng.groups.models",  # groups
 
-# console
+    "minsheng.integrations.models",  # channels
 
-__all__ = ["cases_models", "directory_models", "events_models"]
+    "minsheng.proposals.models",  # proposals
+    "minsheng.publishing.models",
+
+    # console
+]
+
+for _name in MODULES:
+    importlib.import_module(_name)

@@ -29,6 +29,7 @@ EXPECTED: dict[tuple[Status, Action], Status] = {
     (S.ASSIGNED, A.SIGN): S.SIGNED,
     (S.ASSIGNED, A.RETURN): S.RECEIVED,
     (S.ASSIGNED, A.MERGE): S.ASSIGNED,
+    (S.SIGNED, A.ASSIGN): S.ASSIGNED,  # 改派 after a raise: the new unit signs afresh
     (S.SIGNED, A.DISPATCH_TEAM): S.DISPATCHED,
     (S.SIGNED, A.FEEDBACK): S.REPLIED,
     (S.SIGNED, A.RETURN): S.RECEIVED,

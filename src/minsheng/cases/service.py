@@ -7,6 +7,7 @@ and runs the transition listeners (SLA timers, outbox) — all before the caller
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from minsheng.db import for_update
 from minsheng.directory import service as directory
 from minsheng.directory.actors import Actor
 from minsheng.directory.models import Unit
-from minsheng.errors import Conflict, Forbidden, NotFound
+from minsheng.errors import Conflict, DomainError, Forbidden, NotFound
 from minsheng.events.publish import announce
 
 STAGE_STAMP = {
@@ -39,6 +40,21 @@ STAGE_STAMP = {
 
 def state_of(case: Case) -> wf.CaseState:
     return wf.CaseState(wf.Status(case.status), case.suspended, case.rated, case.merged)
+
+
+# Domains may refuse an action that the workflow, the role and the unit allow (a group's co-unit may
+# not feed back the case it only co-handles): a guard returns its refusal, or None to let it pass.
+ActionGuard = Callable[[Session, Case, Actor, wf.Action], DomainError | None]
+action_guards: list[ActionGuard] = []
+
+
+def refusal(session: Session, case: Case, actor: Actor, action: wf.Action) -> DomainError | None:
+    """The first registered guard's refusal of `action`, or None."""
+    for guard in action_guards:
+        error = guard(session, case, actor, action)
+        if error is not None:
+            return error
+    return None
 
 
 def unit_path(session: Session, code: str | None) -> str | None:
@@ -55,17 +71,17 @@ def ensure_visible(session: Session, case: Case, actor: Actor) -> None:
         raise NotFound()
 
 
+def _permitted(actor: Actor, action: wf.Action, case_path: str | None) -> bool:
+    if not role_may(actor.role, action):
+        return False
+    return action not in UNIT_ACTIONS or actor.role == "admin" or unit_covers(actor.unit_path, case_path)
+
+
 def allowed_for(session: Session, case: Case, actor: Actor) -> list[str]:
     """The workflow's allowed actions that this actor's role and unit may take now."""
     case_path = unit_path(session, case.unit_code)
-    result = []
-    for action in wf.allowed_actions(state_of(case)):
-        if not role_may(actor.role, action):
-            continue
-        if action in UNIT_ACTIONS and actor.role != "admin" and not unit_covers(actor.unit_path, case_path):
-            continue
-        result.append(action.value)
-    return result
+    return [action.value for action in wf.allowed_actions(state_of(case))
+            if _permitted(actor, action, case_path) and refusal(session, case, actor, action) is None]
 
 
 def record_event(
@@ -105,8 +121,13 @@ def _finish(session: Session, case: Case, action: str, actor: Actor, now: dateti
     return event
 
 
-def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: datetime | None = None) -> Case:
+def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: datetime | None = None,
+                   follow_up: bool = True) -> Case:
+    """Receive a case. `follow_up=False` when the caller decides what happens next itself (the
+    console's assign/answer/merge at intake), so no automatic step (e.g. auto-assignment) runs."""
     now = now or utcnow()
+    # an empty source is no source (two "" pairs would collide on the unique constraint)
+    body = body.model_copy(update={"source_system": body.source_system or None, "source_id": body.source_id or None})
     if body.source_id and body.source_system:
         existing = session.scalars(select(Case).where(
             Case.source_system == body.source_system, Case.source_id == body.source_id)).first()
@@ -124,8 +145,11 @@ def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: dat
         command_unit_code=directory.centre_code(session), created_by=actor.user_id,
         created_at=now, updated_at=now,
     )
+    hooks.prepare(session, case)  # e.g. routing: suggestions, and category/town when not given
     session.add(case)  # flushed together with its first timeline event (record_event)
     _finish(session, case, "create", actor, now, None, "受理诉求", {"channel": body.channel})
+    if follow_up:
+        hooks.follow_up(session, case, now)
     return case
 
 
@@ -142,6 +166,11 @@ def do_action(session: Session, case_id: int, action: str, body: ActionBody, act
     allowed = allowed_for(session, case, actor)
     if act.value not in allowed:
         if act in wf.allowed_actions(state_of(case)):
+            error = refusal(session, case, actor, act) if _permitted(
+                actor, act, unit_path(session, case.unit_code)) else None
+            if error is not None:
+                error.extra["allowed_actions"] = allowed
+                raise error
             raise Forbidden(allowed_actions=allowed)
         raise Conflict(f"案件当前状态（{case.status}）不允许「{act.value}」", allowed_actions=allowed)
     from minsheng.cases.actions import APPLY  # the per-action field changes

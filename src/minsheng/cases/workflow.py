@@ -2,6 +2,8 @@
 
 received ─assign→ assigned ─sign→ signed ─dispatch_team→ dispatched ─arrive→ on_site ─feedback→ replied
 signed ─feedback→ replied ─approve→ closed;  replied ─reject→ signed;  assigned/signed ─return→ received
+signed ─assign→ assigned: the commanding level reassigns (改派) a case its unit signed for but cannot settle
+(after a raise up the ladder, or to form a group); the new unit signs afresh.
 received ─answer_directly/close→ closed;  closed ─callback→ closed;  closed ─reopen→ assigned
 Any open case may be suspended (clocks paused) and resumed, and escalated one command level.
 A duplicate is merged into a master case: it waits, linked, and is closed when the master closes.
@@ -54,6 +56,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status | None] = {
     (S.ASSIGNED, A.SIGN): S.SIGNED,
     (S.ASSIGNED, A.RETURN): S.RECEIVED,
     (S.ASSIGNED, A.MERGE): SAME,
+    (S.SIGNED, A.ASSIGN): S.ASSIGNED,
     (S.SIGNED, A.DISPATCH_TEAM): S.DISPATCHED,
     (S.SIGNED, A.FEEDBACK): S.REPLIED,
     (S.SIGNED, A.RETURN): S.RECEIVED,

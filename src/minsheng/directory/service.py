@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
@@ -58,7 +59,7 @@ def centre_code(session: Session) -> str:
 def category_track(session: Session, code: str) -> str:
     """The SLA track of an active category (cached briefly); InvalidField for an unknown one."""
     tracks: dict[str, str] = _lookup(session, "tracks", lambda: dict(session.execute(
-        select(Category.code, Category.track).where(Category.active.is_(True))).tuples().all()))
+        select(Category.code, Category.track).where(Category.active.is_(True))).all()))
     if code not in tracks:
         raise InvalidField("category", f"未知类别代码 {code}")
     return tracks[code]
@@ -93,11 +94,17 @@ def units_below(session: Session, actor: Actor) -> list[str]:
     return list(session.scalars(select(Unit.code).where(Unit.path.startswith(actor.unit_path))))
 
 
+# Domains may widen what a unit sees (a group's co-handling units see the group's case): an extension
+# gets the actor and the codes of its unit and the units below it, and returns an extra condition.
+ScopeExtension = Callable[[Session, Actor, list[str]], ColumnElement[bool] | None]
+scope_extensions: list[ScopeExtension] = []
+
+
 def case_scope(session: Session, actor: Actor) -> ColumnElement[bool] | None:
     """SQL condition for the cases this actor may see; None means every case.
 
     The city centre sees all; a town sub-centre sees its town and the units below it; a
-    department sees what is assigned to it (and what it commands).
+    department sees what is assigned to it (and what it commands); `scope_extensions` add more.
     """
     if actor.role == "team_member":
         return Case.team_code == (actor.team_code or "")
@@ -108,4 +115,8 @@ def case_scope(session: Session, actor: Actor) -> ColumnElement[bool] | None:
     conditions: list[ColumnElement[bool]] = [Case.unit_code.in_(codes), Case.command_unit_code.in_(codes)]
     if unit is not None and unit.kind == "town_centre" and unit.town_code:
         conditions.append(Case.town_code == unit.town_code)
+    for extension in scope_extensions:
+        extra = extension(session, actor, codes)
+        if extra is not None:
+            conditions.append(extra)
     return or_(*conditions)

@@ -13,13 +13,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from minsheng.cases import hooks
 from minsheng.cases.models import Case, CaseEvent
 from minsheng.db import is_postgres
+from minsheng.events.publish import notifier
 from minsheng.sla.models import SlaClock, SlaTimer
 from minsheng.sla.policy import ClockEvent, ClockState, StageClock, clock_events_for, compute_clocks
 from minsheng.sla.setup import SlaSetup, sla_setup
@@ -123,17 +124,21 @@ def sync_case_clocks(session: Session, case: Case, now: datetime) -> list[StageC
 
 
 def wake_worker(session: Session) -> None:
-    """Wake the timer workers once this transaction commits."""
-    if is_postgres(session):
-        session.execute(text("SELECT pg_notify(:c, '')"), {"c": WAKE_CHANNEL})
-    else:
-        session.info[_WAKE_FLAG] = True
+    """Wake the timer workers once this transaction commits.
+
+    Not a NOTIFY inside the transaction: PostgreSQL serialises the commits of every transaction
+    that notifies, which would cap intake; the per-process notifier sends it right after commit.
+    """
+    session.info[_WAKE_FLAG] = True
 
 
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     if session.info.pop(_WAKE_FLAG, False):
-        wakeup.set()
+        if is_postgres(session):
+            notifier(session.get_bind().engine).wake(WAKE_CHANNEL)
+        else:
+            wakeup.set()
 
 
 @sa_event.listens_for(Session, "after_rollback")

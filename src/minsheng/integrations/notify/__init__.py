@@ -1,0 +1,1 @@
+"""Notifications to people: Chinese templates, recipients, and pluggable backends (log, webhook, SMS)."""

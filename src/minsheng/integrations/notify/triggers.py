@@ -1,0 +1,50 @@
+"""Which case transitions notify whom. Runs in the action's transaction and writes "notify" outbox rows.
+
+Citizens: when their request is accepted, and when it is answered (with the link to rate it).
+Staff: the handling unit on assignment and on reopening. SLA warnings and breaches are written by
+the SLA worker in the same shape; the review request of an unsatisfied citizen by reviews.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from minsheng.cases import hooks
+from minsheng.cases.models import Case
+from minsheng.directory.models import Unit
+from minsheng.events.outbox import enqueue
+from minsheng.settings import get_settings
+
+STAFF_ROLES = ["town_dispatcher", "handler", "city_dispatcher"]
+
+
+def citizen_link(number: str) -> str:
+    return f"{get_settings().base_url.rstrip('/')}/c?n={number}"
+
+
+def case_params(session: Session, case: Case) -> dict[str, Any]:
+    unit = session.get(Unit, case.unit_code) if case.unit_code else None
+    return {"number": case.number, "content": case.content, "address": case.address,
+            "unit_name": unit.name if unit else ""}
+
+
+def notify(session: Session, t: hooks.Transition, event: str, to: dict[str, Any], params: dict[str, Any]) -> None:
+    enqueue(session, "notify", {"event": event, "to": to, "params": params}, now=t.at, case_id=t.case.id,
+            dedupe_key=f"notify:{t.event.id}:{event}")
+
+
+@hooks.on_transition
+def notify_people(session: Session, t: hooks.Transition) -> None:
+    case = t.case
+    if t.action == "create" and case.citizen_phone:
+        notify(session, t, "case_accepted", {"kind": "citizen"},
+               {"number": case.number, "link": citizen_link(case.number)})
+    elif t.action in ("assign", "reopen") and case.unit_code:
+        notify(session, t, "case_assigned" if t.action == "assign" else "case_reopened",
+               {"kind": "unit", "unit": case.unit_code, "roles": STAFF_ROLES}, case_params(session, case))
+    if (t.to_status == "closed" and t.from_status != "closed" and case.public_answer
+            and case.citizen_phone):
+        notify(session, t, "case_answered", {"kind": "citizen"},
+               {"number": case.number, "answer": case.public_answer, "link": citizen_link(case.number)})
