@@ -21,6 +21,9 @@ TEMPLATES: dict[str, str] = {
     "sla_warning": "【{sign}】预警：工单{number}「{stage_label}」将于{deadline}到期，请抓紧办理。",
     "sla_breach": "【{sign}】超时：工单{number}「{stage_label}」已超过时限（{deadline}），已提级督办。",
     "review_requested": "【{sign}】群众对工单{number}的办理结果{rating_label}，请市中心复核：{comment}",
+    "sla_extension_requested": "【{sign}】工单{number}申请「{stage_label}」延期至{requested_until}，请审批：{reason}",
+    "sla_extension_approved": "【{sign}】工单{number}「{stage_label}」延期已批准，新时限{requested_until}。",
+    "sla_extension_rejected": "【{sign}】工单{number}「{stage_label}」延期未获批准，请按原时限办理。",
 }
 GENERIC = "【{sign}】工单{number}有新动态（{event}）。"
 STAGE_LABELS = {"sign": "签收", "dispatch": "派遣到场", "arrive": "到达现场", "feedback": "反馈结果",
