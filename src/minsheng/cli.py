@@ -162,8 +162,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """启动 API 和控制台。"""
     import uvicorn
 
+    # consoles hold server-sent-event streams open: do not wait for them on shutdown (browsers reconnect)
     uvicorn.run("minsheng.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", loop="uvloop", http="httptools")
+                log_level="info", loop="uvloop", http="httptools", timeout_graceful_shutdown=5)
 
 
 @app.command()
