@@ -59,10 +59,10 @@ def examples_from_db(session: Session) -> list[Example]:
     overridden = select(RoutingOverride.case_id, RoutingOverride.chosen_category, Case.content, Case.address,
                         Case.town_code, Case.channel).join(Case, Case.id == RoutingOverride.case_id).where(
         RoutingOverride.chosen_category.is_not(None), Case.merged.is_(False)).order_by(RoutingOverride.id.desc())
-    for r in session.execute(overridden):
-        if r.case_id in seen:
+    for o in session.execute(overridden):
+        if o.case_id in seen:
             continue  # closed (its final category is already in), or a later override already taken
-        seen.add(r.case_id)
-        out.append(Example(text=r.content, label=r.chosen_category, address=r.address or "", channel=r.channel,
-                           town=r.town_code, id=f"case:{r.case_id}"))
+        seen.add(o.case_id)
+        out.append(Example(text=o.content, label=o.chosen_category, address=o.address or "", channel=o.channel,
+                           town=o.town_code, id=f"case:{o.case_id}"))
     return out
