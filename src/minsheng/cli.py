@@ -24,7 +24,11 @@ SUBAPPS = [
 
     ("minsheng.bench", "bench_app", "bench"),
 
+    ("minsheng.sla.cli", "worker_app", "worker"),
+
     # other domains
+
+    ("minsheng.proposals.cli", "proposals_app", "proposals"),
 
     ("minsheng.integrations.cli", "dispatcher_app", "dispatcher"),
     ("minsheng.integrations.cli", "channels_app", "channels"),
@@ -164,12 +168,13 @@ def api_key_create(
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """启动 API 和控制台。"""
-    import uvicorn
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          access_log: Annotated[bool, typer.Option("--access-log/--no-access-log")] = True,
+          log_level: str = "info") -> None:
+    """启动 API 和控制台（多进程时各进程以 SO_REUSEPORT 共用端口）。"""
+    from minsheng.server import serve as run_server
 
-    uvicorn.run("minsheng.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", loop="uvloop", http="httptools")
+    run_server(host, port, workers, log_level=log_level, access_log=access_log)
 
 
 @app.command()

@@ -17,16 +17,23 @@ ROUTERS: list[str] = [
     "minsheng.cases.views",
 
     # sla
+    "minsheng.sla.views",
 
     # routing
 
     "minsheng.groups.views",
+    "minsheng.web.group_views",
 
     "minsheng.integrations.views",
     "minsheng.integrations.open311.views",
     "minsheng.integrations.citizen.views",
 
     # proposals
+    "minsheng.proposals.views",
+    "minsheng.publishing.views",
+    "minsheng.publishing.pages",
+    "minsheng.proposals.console",
+    "minsheng.publishing.console",
 
     # console (last: its catch-all pages)
     "minsheng.web.session_views",
@@ -40,6 +47,8 @@ ROUTERS: list[str] = [
 # Modules imported for their side effects: `@hooks.on_transition` listeners, present registries.
 LISTENERS: list[str] = [
     # sla
+    "minsheng.sla.clocks",
+    "minsheng.sla.countdown",
 
     "minsheng.routing.listeners",  # routing
 
@@ -57,7 +66,12 @@ LISTENERS: list[str] = [
 # "module:function" started with the app: function(app_state) -> stop callable.
 BACKGROUND: list[str] = [
     # sla
+    "minsheng.sla.worker:start_in_process",
 
+    # proposals
+    "minsheng.proposals.clockwork:start_in_process",
+
+    # channels
     "minsheng.integrations.background:run_outbox_dispatcher",
 
     "minsheng.routing.runtime:warm_up",  # routing

@@ -10,7 +10,7 @@ MODULES = [
     "minsheng.directory.models",
     "minsheng.events.models",
 
-    # sla
+    "minsheng.sla.models",  # sla
 
     "minsheng.routing.tables",  # routing
 
@@ -18,7 +18,8 @@ MODULES = [
 
     "minsheng.integrations.models",  # channels
 
-    # proposals
+    "minsheng.proposals.models",  # proposals
+    "minsheng.publishing.models",
 
     # console
 ]

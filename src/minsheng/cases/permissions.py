@@ -8,6 +8,7 @@ A = Action
 ROLES = (
     "call_taker", "city_dispatcher", "town_dispatcher", "handler", "team_member",
     "supervisor", "leader", "integration", "admin",
+    "editor",  # writes the public versions of typical cases and proposal pages (publishing); no case actions
 )
 # Roles that may see a citizen's name and phone unmasked (each view is audited).
 CONTACT_ROLES = frozenset({"call_taker", "city_dispatcher", "town_dispatcher", "handler", "team_member",
@@ -25,6 +26,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "supervisor": frozenset({A.APPROVE, A.REJECT, A.CLOSE, A.CALLBACK, A.REOPEN, A.SUSPEND, A.RESUME,
                              A.ESCALATE}),
     "leader": frozenset(),
+    "editor": frozenset(),
     "integration": frozenset(),
     # a citizen rating their own case on the public page (never a user account; see integrations.citizen)
     "citizen": frozenset({A.CALLBACK}),

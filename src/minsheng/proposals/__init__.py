@@ -1,0 +1,1 @@
+"""Deputies' suggestions and CPPCC proposals (建议提案办理追踪)."""

@@ -1,0 +1,1 @@
+"""Publishing for the public: typical cases (典型案例) and redaction."""
