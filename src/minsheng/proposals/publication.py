@@ -23,7 +23,7 @@ from minsheng.errors import InvalidField
 from minsheng.proposals import queries
 from minsheng.proposals import workflow as wf
 from minsheng.proposals.models import Proposal, ProposalRecord
-from minsheng.proposals.schemas import CLASS_LABELS, METHOD_LABELS, NOTE_LABELS, PublishBody, ReasonBody
+from minsheng.proposals.schemas import METHOD_LABELS, NOTE_LABELS, PublishBody, ReasonBody
 from minsheng.proposals.service import act
 from minsheng.publishing.redaction import redact_text
 
@@ -78,7 +78,7 @@ def proposed_version(session: Session, p: Proposal) -> dict[str, str]:
             head = f"{_day(row.occurred_on)}，{unit}开展{NOTE_LABELS[row.kind]}"
         lines.append(f"{head}：{row.content}")
     reply = queries.latest_delivered_reply(session, p.id)
-    result = f"{CLASS_LABELS[reply.classification]}。{reply.text}" if reply else ""
+    result = reply.text if reply else ""  # the page shows the classification beside it
     words = (reply.rating_comment or "") if reply else ""
     return {
         "background": redact_text(p.background, names),
