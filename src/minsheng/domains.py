@@ -17,10 +17,12 @@ ROUTERS: list[str] = [
     "minsheng.cases.views",
 
     # sla
+    "minsheng.sla.views",
 
     # routing
 
     "minsheng.groups.views",
+    "minsheng.web.group_views",
 
     "minsheng.integrations.views",
     "minsheng.integrations.open311.views",
@@ -45,8 +47,10 @@ ROUTERS: list[str] = [
 # Modules imported for their side effects: `@hooks.on_transition` listeners, present registries.
 LISTENERS: list[str] = [
     # sla
+    "minsheng.sla.clocks",
+    "minsheng.sla.countdown",
 
-    # routing
+    "minsheng.routing.listeners",  # routing
 
     "minsheng.groups.listeners",
 
@@ -62,12 +66,15 @@ LISTENERS: list[str] = [
 # "module:function" started with the app: function(app_state) -> stop callable.
 BACKGROUND: list[str] = [
     # sla
+    "minsheng.sla.worker:start_in_process",
 
     # proposals
     "minsheng.proposals.clockwork:start_in_process",
 
     # channels
     "minsheng.integrations.background:run_outbox_dispatcher",
+
+    "minsheng.routing.runtime:warm_up",  # routing
 
     # console
     "minsheng.events.live:start_listener",

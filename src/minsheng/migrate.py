@@ -24,6 +24,9 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, target: str = "heads") -> None:
+    url = normalise_url(url)
+    if url.startswith("sqlite") and (path := url.split("///", 1)[-1]) and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no ./var yet
     command.upgrade(alembic_config(url), target)
 
 

@@ -96,9 +96,8 @@ class Server:
         env = {**os.environ, "MINSHENG_DATABASE_URL": url, "MINSHENG_SECRET_KEY": secrets.token_urlsafe(32),
                "MINSHENG_VAR_DIR": var_dir, "MINSHENG_MEDIA_DIR": f"{var_dir}/media"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "minsheng.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
-             "--no-access-log", "--log-level", "warning"], env=env)
+            [sys.executable, "-m", "minsheng.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", str(workers), "--no-access-log", "--log-level", "warning"], env=env)
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -199,7 +198,7 @@ def run_intake(params: IntakeParams, log: Any = print) -> dict[str, Any]:
         "params": {
             "requests": params.requests, "warmup": params.warmup, "concurrency": params.concurrency,
             "server_workers": params.workers, "seed": params.seed, "endpoint": "POST /api/v1/cases",
-            "server": "uvicorn (uvloop, httptools), subprocess on 127.0.0.1",
+            "server": "minsheng serve --no-access-log (uvicorn, uvloop, httptools; SO_REUSEPORT per worker)",
             "load_generator": "one asyncio (uvloop) process with keep-alive connections, on the same 2 cores",
             "raw": "psycopg 3, one thread and connection per client, one transaction per case: "
                    "INSERT cases … RETURNING id; INSERT case_events; COMMIT (number from a local counter)",

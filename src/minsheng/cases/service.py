@@ -86,7 +86,7 @@ def allowed_for(session: Session, case: Case, actor: Actor) -> list[str]:
 
 def record_event(
     session: Session, case: Case, action: str, actor: Actor, now: datetime, *,
-    from_status: str | None, note: str = "", data: dict[str, Any] | None = None,
+    from_status: str | None, note: str = "", data: dict[str, Any] | None = None, flush: bool = True,
 ) -> CaseEvent:
     event = CaseEvent(
         at=now, action=action, from_status=from_status, to_status=case.status,
@@ -98,7 +98,8 @@ def record_event(
     else:
         event.case_id = case.id
     session.add(event)
-    session.flush()
+    if flush:
+        session.flush()
     return event
 
 
@@ -120,8 +121,13 @@ def _finish(session: Session, case: Case, action: str, actor: Actor, now: dateti
     return event
 
 
-def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: datetime | None = None) -> Case:
+def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: datetime | None = None,
+                   follow_up: bool = True) -> Case:
+    """Receive a case. `follow_up=False` when the caller decides what happens next itself (the
+    console's assign/answer/merge at intake), so no automatic step (e.g. auto-assignment) runs."""
     now = now or utcnow()
+    # an empty source is no source (two "" pairs would collide on the unique constraint)
+    body = body.model_copy(update={"source_system": body.source_system or None, "source_id": body.source_id or None})
     if body.source_id and body.source_system:
         existing = session.scalars(select(Case).where(
             Case.source_system == body.source_system, Case.source_id == body.source_id)).first()
@@ -139,8 +145,11 @@ def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: dat
         command_unit_code=directory.centre_code(session), created_by=actor.user_id,
         created_at=now, updated_at=now,
     )
+    hooks.prepare(session, case)  # e.g. routing: suggestions, and category/town when not given
     session.add(case)  # flushed together with its first timeline event (record_event)
     _finish(session, case, "create", actor, now, None, "受理诉求", {"channel": body.channel})
+    if follow_up:
+        hooks.follow_up(session, case, now)
     return case
 
 
@@ -179,6 +188,31 @@ def do_action(session: Session, case_id: int, action: str, body: ActionBody, act
     if case.status == wf.Status.CLOSED.value and from_status != wf.Status.CLOSED.value:
         close_linked_duplicates(session, case, actor, now)
     return case
+
+
+def do_escalate_many(session: Session, items: list[tuple[Case, str]], actor: Actor, now: datetime) -> list[Case]:
+    """Escalate cases the caller has locked one command level each, with a reason: what
+    do_action(…, "escalate") does, for a batch with one flush (the SLA worker's breaches).
+    Cases the workflow does not allow to escalate (a waiting duplicate, a closed case) are left."""
+    from minsheng.cases.actions import APPLY
+
+    done = []
+    with session.no_autoflush:
+        for case, reason in items:
+            if wf.Action.ESCALATE not in wf.allowed_actions(state_of(case)):
+                continue
+            was = scope_fields(case)
+            note, data = APPLY[wf.Action.ESCALATE](session, case, ActionBody(reason=reason), actor, now)
+            case.updated_at = now
+            event = record_event(session, case, wf.Action.ESCALATE.value, actor, now, from_status=case.status,
+                                 note=note, data=data, flush=False)
+            done.append((case, event, data, was))
+    session.flush()
+    for case, event, data, was in done:
+        hooks.run(session, hooks.Transition(case, "escalate", case.status, case.status, actor, now, event, data))
+        announce(session, "case", case.id, action="escalate", status=case.status, number=case.number,
+                 track=case.track, priority=case.priority, **scope_fields(case), was=was)
+    return [case for case, *_ in done]
 
 
 def close_linked_duplicates(session: Session, master: Case, actor: Actor, now: datetime) -> None:

@@ -59,7 +59,7 @@ def centre_code(session: Session) -> str:
 def category_track(session: Session, code: str) -> str:
     """The SLA track of an active category (cached briefly); InvalidField for an unknown one."""
     tracks: dict[str, str] = _lookup(session, "tracks", lambda: dict(session.execute(
-        select(Category.code, Category.track).where(Category.active.is_(True))).tuples().all()))
+        select(Category.code, Category.track).where(Category.active.is_(True))).all()))
     if code not in tracks:
         raise InvalidField("category", f"未知类别代码 {code}")
     return tracks[code]
@@ -67,6 +67,13 @@ def category_track(session: Session, code: str) -> str:
 
 def town_centre(session: Session, town_code: str) -> Unit | None:
     return session.scalars(select(Unit).where(Unit.kind == "town_centre", Unit.town_code == town_code)).first()
+
+
+def town_centre_code(session: Session, town_code: str) -> str | None:
+    """The code of a town's sub-centre (cached briefly, like centre_code)."""
+    codes: dict[str, str] = _lookup(session, "town_centres", lambda: dict(session.execute(
+        select(Unit.town_code, Unit.code).where(Unit.kind == "town_centre", Unit.active.is_(True))).tuples().all()))
+    return codes.get(town_code)
 
 
 def get_category(session: Session, code: str) -> Category:

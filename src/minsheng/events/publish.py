@@ -1,19 +1,25 @@
 """Announce case changes to live consoles, only once the transaction has committed.
 
-Inside an action, call `announce(session, kind, case_id, ...)`. On PostgreSQL this issues
-`pg_notify` in the same transaction (delivered to every process on commit, never on rollback);
-on SQLite the message goes to the in-process broker after commit.
+Inside an action, call `announce(session, kind, case_id, ...)`; the message is kept with the
+session and handed on after commit (never on rollback). On SQLite it goes to the in-process
+broker. On PostgreSQL a background thread per process sends it as `pg_notify` on channel
+`minsheng_events` (one NOTIFY per message, JSON payload), batching whatever has queued up meanwhile
+into one short transaction. Not inside the action's own transaction: PostgreSQL serialises the
+commits of all transactions that NOTIFY, fsync included, which capped intake at a few hundred
+cases per second. Announcements are live-update hints (consoles resync on reconnect); anything
+that must not be lost goes through the outbox.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import queue
 import threading
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
 from minsheng.db import is_postgres
@@ -21,6 +27,9 @@ from minsheng.db import is_postgres
 CHANNEL = "minsheng_events"
 _PENDING = "minsheng_pending_announcements"
 _NOTIFY = text("SELECT pg_notify(:c, :m)")
+_ASYNC_COMMIT = text("SELECT set_config('synchronous_commit', 'off', true)")
+_BATCH = 500
+log = logging.getLogger(__name__)
 
 
 class Broker:
@@ -52,19 +61,63 @@ class Broker:
 broker = Broker()
 
 
+class PgNotifier:
+    """One daemon thread per engine sending committed announcements as NOTIFYs, in batches."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._queue: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="minsheng-notify", daemon=True)
+        self._thread.start()
+
+    def put(self, messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            self._queue.put((CHANNEL, json.dumps(message)))
+
+    def wake(self, channel: str) -> None:
+        """An empty NOTIFY on `channel` (e.g. to wake timer workers after new timers committed)."""
+        self._queue.put((channel, ""))
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < _BATCH:
+                    batch.append(self._queue.get_nowait())
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(_ASYNC_COMMIT)  # a hint: its commit need not wait for the disk
+                    conn.execute(_NOTIFY, [{"c": channel, "m": payload} for channel, payload in batch])
+            except Exception:  # the database is away: drop the hints, keep the thread
+                log.warning("could not send %d announcements", len(batch), exc_info=True)
+
+
+_notifiers: dict[int, PgNotifier] = {}
+_notifiers_lock = threading.Lock()
+
+
+def notifier(engine: Engine) -> PgNotifier:
+    with _notifiers_lock:
+        found = _notifiers.get(id(engine))
+        if found is None or found.engine is not engine:
+            found = _notifiers[id(engine)] = PgNotifier(engine)
+        return found
+
+
 def announce(session: Session, kind: str, case_id: int | None = None, **data: Any) -> None:
-    message = {"kind": kind, "case_id": case_id, **data}
-    if is_postgres(session):
-        # on the session's connection (no ORM layer in between: this runs on every case action)
-        session.connection().execute(_NOTIFY, {"c": CHANNEL, "m": json.dumps(message)})
-    else:
-        session.info.setdefault(_PENDING, []).append(message)
+    session.info.setdefault(_PENDING, []).append({"kind": kind, "case_id": case_id, **data})
 
 
 @event.listens_for(Session, "after_commit")
 def _deliver(session: Session) -> None:
-    for message in session.info.pop(_PENDING, []):
-        broker.publish(message)
+    messages = session.info.pop(_PENDING, [])
+    if not messages:
+        return
+    if is_postgres(session):
+        notifier(session.get_bind().engine).put(messages)
+    else:
+        for message in messages:
+            broker.publish(message)
 
 
 @event.listens_for(Session, "after_rollback")

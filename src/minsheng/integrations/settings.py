@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,6 +37,6 @@ class ChannelSettings(BaseSettings):
     lookup_ip_window_seconds: int = 60 * 60
 
 
-@lru_cache
 def channel_settings() -> ChannelSettings:
+    """Read from the environment on every call (cheap; tests and operators change it)."""
     return ChannelSettings()

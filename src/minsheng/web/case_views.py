@@ -44,6 +44,9 @@ def case_context(session: Session, case: Case, actor: Actor) -> dict[str, Any]:
         "nearest": nearest_for_case(session, actor, case) if "dispatch_team" in allowed else [],
         "messages": messages_for_case(session, case.id),
         "may_reveal": actor.role in CONTACT_ROLES,
+        "places": reads.place_names(session),
+        "unit_names": {u["code"]: u["name"] for u in reads.units(session)},
+        "team_names": {t["code"]: t["name"] for t in reads.teams(session, case.town_code)},
     }
 
 

@@ -33,7 +33,7 @@ def named(session: Session, s: dict[str, Any]) -> dict[str, Any]:
     """Add display names for the codes in a suggestion."""
     units = {u["code"]: u["name"] for u in reads.units(session)}
     cats = {c["code"]: c["name"] for c in reads.categories(session)}
-    places = {d["code"]: d["short"] or d["name"] for d in reads.divisions(session)}
+    places = reads.place_names(session)
     out = dict(s)
     out["top"] = [dict(t, name=cats.get(t.get("category", ""), t.get("category")),
                        unit_name=units.get(t.get("unit") or "", t.get("unit")))

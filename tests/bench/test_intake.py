@@ -1,0 +1,42 @@
+"""The intake benchmark's harness, run tiny: a real server, real requests, the raw yardstick, the JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from minsheng.bench.intake import IntakeParams, payloads, run_intake
+from minsheng.bench.loadgen import percentile
+from minsheng.bench.results import write_result
+from tests.conftest import require_pg
+
+
+def test_payloads_are_valid_intake_bodies() -> None:
+    from minsheng.cases.schemas import CaseCreate
+
+    bodies = payloads(300, seed=1)
+    assert len({b["channel"] for b in bodies}) == 6
+    for body in bodies:
+        CaseCreate(**body)
+    assert payloads(5, seed=2) == payloads(5, seed=2)
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == 50.0 or percentile(values, 50) == 51.0
+    assert percentile(values, 99) == 99.0
+    assert percentile(values, 100) == 100.0
+
+
+def test_small_intake_run_writes_figures(tmp_path: Path) -> None:
+    require_pg()
+    result = run_intake(IntakeParams(requests=60, warmup=10, concurrency=3, workers=1), log=lambda _m: None)
+    assert result["requests"] == 60 and result["statuses"] == {"201": 60}
+    assert result["cases_per_s"] > 0 and result["raw_cases_per_s"] > 0
+    assert result["ratio"] == round(result["cases_per_s"] / result["raw_cases_per_s"], 3)
+    assert 0 < result["latency_ms_p50"] <= result["latency_ms_p99"]
+    assert 20 < result["server_rss_mb"] < 2000
+    assert result["machine"]["cpus"] and result["machine"]["postgresql"]
+    path = write_result("intake", result, tmp_path)
+    assert json.loads(path.read_text())["cases_per_s"] == result["cases_per_s"]
+    assert len(list(tmp_path.glob("intake-*.json"))) == 1
