@@ -191,6 +191,9 @@ def db(backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch
     monkeypatch.setenv("MINSHENG_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("MINSHENG_SECRET_KEY", "test-secret-key-not-for-production")
     monkeypatch.setenv("MINSHENG_DISPATCH_IN_PROCESS", "false")  # tests deliver the outbox explicitly
+    # routing's automatic assignment is off unless a test turns it on (tests/routing): every other
+    # test starts its cases from `received` and routes them itself
+    monkeypatch.setenv("MINSHENG_AUTO_ASSIGN_THRESHOLD", "2")
     get_settings.cache_clear()
     deps.reset_auth_caches()
     set_db(prepared.db)

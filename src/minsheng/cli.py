@@ -24,7 +24,11 @@ SUBAPPS = [
 
     ("minsheng.bench", "bench_app", "bench"),
 
+    ("minsheng.sla.cli", "worker_app", "worker"),
+
     # other domains
+
+    ("minsheng.proposals.cli", "proposals_app", "proposals"),
 
     ("minsheng.integrations.cli", "dispatcher_app", "dispatcher"),
     ("minsheng.integrations.cli", "channels_app", "channels"),
@@ -68,14 +72,20 @@ def load_config(
     """加载一个城市的配置；重复加载不产生变化；格式错误时指出文件和字段，数据库保持原样。"""
     from minsheng.directory.config import ConfigError, load_city_config
     from minsheng.directory.loader import load_city
+    from minsheng.routing.assign import Assigner, load_rules
+    from minsheng.routing.cityconfig import store_rules
 
     try:
         cfg = load_city_config(directory)
+        rules = load_rules(directory)  # routing.yaml (optional): override rules for the handling unit
+        Assigner(cfg, rules)  # every rule names a known unit
     except ConfigError as exc:
         _fail(f"配置错误 {exc.file} → {exc.field}：{exc.problem}")
         return
     with _db().session() as session:
         report = load_city(session, cfg, now=utcnow())
+        if store_rules(session, rules, utcnow()):
+            report.bump("updated", "city_config")
     if report.changed:
         typer.echo(f"已加载 {cfg.divisions.city.name}：新增 {report.added}，更新 {report.updated}，"
                    f"停用 {report.deactivated}")

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Select, Table, create_engine, event
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -113,6 +125,15 @@ def insert_unless_exists(session: Session, table: Table, values: dict[str, Any],
 def is_postgres(bind: Engine | Session) -> bool:
     engine = bind.get_bind() if isinstance(bind, Session) else bind
     return engine.dialect.name == "postgresql"
+
+
+def in_ids(column: Any, ids: Iterable[int], session: Session) -> Any:
+    """`column IN ids`; on PostgreSQL `= ANY(array)`: one parameter however many ids (batches of
+    thousands would otherwise render, and parse, a placeholder each)."""
+    values = list(ids)
+    if is_postgres(session):
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(Integer)))
+    return column.in_(values)
 
 
 def for_update(stmt: Select[Any], session: Session, *, skip_locked: bool = False) -> Select[Any]:

@@ -17,10 +17,12 @@ ROUTERS: list[str] = [
     "minsheng.cases.views",
 
     # sla
+    "minsheng.sla.views",
 
     # routing
 
     "minsheng.groups.views",
+    "minsheng.web.group_views",
 
     "minsheng.integrations.views",
     "minsheng.integrations.open311.views",
@@ -28,9 +30,10 @@ ROUTERS: list[str] = [
 
     # proposals
     "minsheng.proposals.views",
-    # "minsheng.publishing.views",
-    # "minsheng.proposals.pages",
-    # "minsheng.publishing.pages",
+    "minsheng.publishing.views",
+    "minsheng.publishing.pages",
+    "minsheng.proposals.console",
+    "minsheng.publishing.console",
 
     # console (last: its catch-all pages)
     "minsheng.web.session_views",
@@ -44,8 +47,10 @@ ROUTERS: list[str] = [
 # Modules imported for their side effects: `@hooks.on_transition` listeners, present registries.
 LISTENERS: list[str] = [
     # sla
+    "minsheng.sla.clocks",
+    "minsheng.sla.countdown",
 
-    # routing
+    "minsheng.routing.listeners",  # routing
 
     "minsheng.groups.listeners",
 
@@ -61,12 +66,15 @@ LISTENERS: list[str] = [
 # "module:function" started with the app: function(app_state) -> stop callable.
 BACKGROUND: list[str] = [
     # sla
+    "minsheng.sla.worker:start_in_process",
 
     # proposals
     "minsheng.proposals.clockwork:start_in_process",
 
     # channels
     "minsheng.integrations.background:run_outbox_dispatcher",
+
+    "minsheng.routing.runtime:warm_up",  # routing
 
     # console
     "minsheng.events.live:start_listener",

@@ -10,9 +10,9 @@ MODULES = [
     "minsheng.directory.models",
     "minsheng.events.models",
 
-    # sla
+    "minsheng.sla.models",  # sla
 
-    # routing
+    "minsheng.routing.tables",  # routing
 
     "minsheng.groups.models",  # groups
 

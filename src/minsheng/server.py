@@ -23,6 +23,10 @@ from typing import Any
 APP = "minsheng.app:create_app"
 
 
+# Consoles hold server-sent-event streams open: shutdown does not wait for them (browsers reconnect).
+GRACE_SECONDS = 5
+
+
 def _bind(host: str, port: int, reuse_port: bool) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -39,7 +43,7 @@ def run_single(host: str, port: int, *, log_level: str = "info", access_log: boo
     import uvicorn
 
     config = uvicorn.Config(APP, factory=True, host=host, port=port, loop="uvloop", http="httptools",
-                            log_level=log_level, access_log=access_log)
+                            log_level=log_level, access_log=access_log, timeout_graceful_shutdown=GRACE_SECONDS)
     if reuse_port:
         uvicorn.Server(config).run(sockets=[_bind(host, port, reuse_port=True)])
     else:

@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = 10 * 1024 * 1024
     allowed_attachment_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp", "application/pdf")
     routing_model_path: Path | None = None
-    auto_assign_threshold: float = 0.85
+    auto_assign_threshold: float = 0.85  # above 1: never assign automatically
+    duplicate_window_hours: float = 72.0  # open cases this recent may be proposed as duplicates
+    duplicate_radius_m: float = 200.0  # "near the same place" when both cases have coordinates
     run_worker_in_process: bool | None = None  # default: on for SQLite, off for PostgreSQL
     base_url: str = "http://127.0.0.1:8000"
 

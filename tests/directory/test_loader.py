@@ -41,7 +41,7 @@ def test_a_changed_city_updates_and_deactivates(db: Database, fake_clock, tmp_pa
                     .replace("      - {code: ZX02,", "      # removed ZX02\n      - {code: ZX02X,"), encoding="utf-8")
     with db.session() as s:
         report = loader.load_city(s, load_city_config(city), now=fake_clock.now())
-    assert report.updated == {"categories": 1}
+    assert report.updated == {"categories": 1, "city_config": 1}  # the directory fingerprint
     assert report.added == {"categories": 1}
     assert report.deactivated == {"categories": 1}
     with db.read_session() as s:

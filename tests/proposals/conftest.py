@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.web.conftest import console  # noqa: F401  (the console's signed-in client, for the page tests)
+
 SESSION = "2026年市人大十七届六次会议"
 SAMPLE: dict[str, Any] = {
     "kind": "suggestion",
@@ -61,8 +63,8 @@ def delivered(assigned: int, do: Callable[..., Any]) -> int:
     """The sample suggestion signed, contacted, replied (class B), approved and delivered."""
     do("zjj", assigned, "sign")
     do("zjj", assigned, "contacts", **contact_body())
-    do("zjj", assigned, "reply", text="经研究，我局已会同财政部门修订加装电梯补助办法，每台补助提高到二十万元，2027年起实施。",
-       classification="B")
+    do("zjj", assigned, "reply", classification="B",
+       text="经研究，我局已会同财政部门修订加装电梯补助办法，每台补助提高到二十万元，2027年起实施。")
     do("zjj_leader", assigned, "approve-reply")
     do("zjj", assigned, "deliver", method="in_person")
     return assigned

@@ -82,7 +82,8 @@ def test_the_leader_sends_a_reply_back_and_only_the_host_units_leader_approves(c
     detail = do("zjj_leader", assigned, "return-reply", reason="分类应为B类，补助办法尚未出台")
     assert detail["status"] == "contacted" and detail["replies"][0]["return_reason"].startswith("分类应为B类")
     detail = do("zjj", assigned, "reply", text=REPLY, classification="B")
-    assert detail["replies"][0]["classification"] == "B" and detail["replies"][0]["return_reason"] == "分类应为B类，补助办法尚未出台"
+    assert detail["replies"][0]["classification"] == "B"
+    assert detail["replies"][0]["return_reason"] == "分类应为B类，补助办法尚未出台"  # kept until approved
     detail = do("zjj_leader", assigned, "approve-reply")
     assert detail["replies"][0]["return_reason"] is None
 
@@ -154,3 +155,33 @@ def test_a_contact_dated_before_assignment_or_in_the_future_is_refused(client, l
     assert do("zjj", assigned, "contacts", expect=422, **contact_body(occurred_on="2026-11-26"))["field"] == \
         "occurred_on"
     do("zjj", assigned, "contacts", **contact_body(occurred_on="2026-11-25"))
+
+
+PDF = b"%PDF-1.4\n% a tiny pdf\n"
+
+
+def test_attachments_follow_the_proposals_scope(client, login, do, assigned) -> None:
+    up = client.post(f"/api/v1/proposals/{assigned}/attachments", headers=login("citydisp"),
+                     files={"file": ("原件.pdf", PDF, "application/pdf")})
+    assert up.status_code == 201, up.text
+    att = up.json()["id"]
+    assert client.get(f"/api/v1/proposals/attachments/{att}", headers=login("zfj")).content == PDF
+    assert client.get(f"/api/v1/proposals/attachments/{att}", headers=login("village")).status_code == 404
+    assert client.post(f"/api/v1/proposals/{assigned}/attachments", headers=login("zjj"),
+                       files={"file": ("x.pdf", b"not a pdf", "application/pdf")}).status_code == 415
+    detail = client.get(f"/api/v1/proposals/{assigned}", headers=login("zjj")).json()
+    assert [a["filename"] for a in detail["attachments"]] == ["原件.pdf"]
+    assert detail["timeline"][-1]["action"] == "attach"
+
+
+def test_people_named_in_the_record_are_found_behind_their_titles(db, delivered) -> None:
+    from minsheng.proposals.publication import names_in_record
+    from minsheng.proposals.queries import records
+
+    with db.read_session() as s:
+        from minsheng.proposals.models import Proposal
+
+        p = s.get(Proposal, delivered)
+        assert p is not None
+        # 沈建华 leads (a public role); 王建国 and 李明 are behind 副局长 and 科员
+        assert names_in_record(p, records(s, delivered)) == {"王建国", "李明"}

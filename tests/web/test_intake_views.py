@@ -21,9 +21,17 @@ def fake_suggester() -> Iterator[list[tuple[str, str]]]:
                         {"category": "CG02", "confidence": 0.05, "unit": "ZFJ"}],
                 "duplicates": [{"id": 1, "number": "2026112500001", "content": "早先的同类诉求", "score": 0.8}]}
 
-    suggest.suggesters.append(_suggest)
+    suggest.suggesters.insert(0, _suggest)  # ahead of routing's own suggester
     yield calls
     suggest.suggesters.remove(_suggest)
+
+
+@pytest.fixture
+def no_suggester() -> Iterator[None]:
+    saved = list(suggest.suggesters)
+    suggest.suggesters.clear()
+    yield
+    suggest.suggesters.extend(saved)
 
 
 def test_suggestions_render_while_typing(console: Any, fake_suggester: list[tuple[str, str]]) -> None:
@@ -37,7 +45,7 @@ def test_suggestions_render_while_typing(console: Any, fake_suggester: list[tupl
     assert "当湖" in resp.text and "2026112500001" in resp.text
 
 
-def test_no_suggester_says_so(console: Any) -> None:
+def test_no_suggester_says_so(console: Any, no_suggester: None) -> None:
     taker = console("calltaker")
     resp = taker.post("/intake/suggest", {"content": "人行道上有人摆摊卖水果"})
     assert "未启用" in resp.text

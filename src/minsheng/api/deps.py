@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -152,6 +152,10 @@ async def staff_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
     return actor
 
 
+# A row id in a path: bounded to the database's integer range (PostgreSQL INTEGER) so that a
+# huge number is a 422, not an out-of-range error from the database.
+MAX_ROW_ID = 2_147_483_647
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 T = TypeVar("T")
 
 
@@ -184,6 +188,8 @@ async def transaction(db: Annotated[Database, Depends(database)]) -> Transaction
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 StaffActor = Annotated[Actor, Depends(staff_actor)]
-WriteSession = Annotated[Session, Depends(write_session)]
+# "function" scope: commit before the response is sent (the default "request" scope would commit
+# after the client already has its 200, so a crash or a failed commit would contradict the answer).
+WriteSession = Annotated[Session, Depends(write_session, scope="function")]
 ReadSession = Annotated[Session, Depends(read_session)]
 InTransaction = Annotated[Transaction, Depends(transaction)]

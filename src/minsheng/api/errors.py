@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from minsheng.errors import DomainError
 
+log = logging.getLogger("minsheng.api")
 HTTP_MESSAGES = {
     400: "请求有误", 401: "请先登录", 403: "无权执行该操作", 404: "记录不存在或无权查看",
     405: "不支持该请求方法", 409: "当前状态不允许该操作", 413: "文件过大", 415: "文件类型不支持",
@@ -39,6 +42,15 @@ def install_error_handlers(app: FastAPI) -> None:
              "message": f"字段 {first['field']} 不合法：{first['message']}", "errors": errors},
             status_code=422,
         )
+
+    async def _unstorable(_: Request, exc: Exception) -> JSONResponse:
+        # a value the database cannot hold (an id past its integer range, a wrong type) that
+        # validation let through: PostgreSQL raises DataError, SQLite's driver OverflowError
+        log.warning("database refused a value: %s", getattr(exc, "orig", exc))
+        return JSONResponse({"code": "invalid_value", "message": "字段取值超出范围或格式不合法"}, status_code=422)
+
+    app.add_exception_handler(DataError, _unstorable)
+    app.add_exception_handler(OverflowError, _unstorable)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -151,11 +151,11 @@ def escalate_case(session: Session, case: Case) -> tuple[str, str]:
     case.level = LEVEL_UP.get(case.level, "city")
     case.escalated = True
     if case.level == "town" and case.town_code:
-        centre = directory.town_centre(session, case.town_code)
-        case.command_unit_code = centre.code if centre else directory.centre_unit(session).code
+        case.command_unit_code = (directory.town_centre_code(session, case.town_code)
+                                  or directory.centre_code(session))
     else:
         case.level = "city"
-        case.command_unit_code = directory.centre_unit(session).code
+        case.command_unit_code = directory.centre_code(session)
     return before, case.level
 
 

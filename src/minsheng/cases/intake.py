@@ -35,7 +35,7 @@ def do_intake(session: Session, body: CaseCreate, decision: IntakeDecision, acto
         require(decision.answer, "answer", "答复内容")
     elif decision.then == "merge":
         require(decision.master_case_id, "master_case_id", "主案件")
-    case = service.do_create_case(session, body, actor)
+    case = service.do_create_case(session, body, actor, follow_up=decision.then == "none")
     if decision.then == "assign" and not (case.status == "assigned" and case.unit_code == decision.unit):
         case = service.do_action(session, case.id, "assign", ActionBody(unit=decision.unit, category=decision.category),
                                  actor)

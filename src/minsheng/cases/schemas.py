@@ -41,7 +41,7 @@ class ActionBody(BaseModel):
     team: str | None = Field(None, max_length=32)
     rating: Rating | None = None
     comment: str | None = Field(None, max_length=2000)
-    master_case_id: int | None = None
+    master_case_id: int | None = Field(None, ge=1, le=2_147_483_647)
     public_answer: str | None = Field(None, max_length=4000)
     note: str | None = Field(None, max_length=2000)
     category: str | None = Field(None, max_length=32)

@@ -134,8 +134,13 @@ def _case_defaults() -> dict[str, Any]:
             for c in _CASES.c if not c.primary_key}
 
 
-def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: datetime | None = None) -> Case:
+def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: datetime | None = None,
+                   follow_up: bool = True) -> Case:
+    """Receive a case. `follow_up=False` when the caller decides what happens next itself (the
+    console's assign/answer/merge at intake), so no automatic step (e.g. auto-assignment) runs."""
     now = now or utcnow()
+    # an empty source is no source (two "" pairs would collide on the unique constraint)
+    body = body.model_copy(update={"source_system": body.source_system or None, "source_id": body.source_id or None})
     if body.source_id and body.source_system:
         existing = session.scalars(select(Case).where(
             Case.source_system == body.source_system, Case.source_id == body.source_id)).first()
@@ -154,14 +159,18 @@ def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: dat
         "command_unit_code": directory.centre_code(session), "created_by": actor.user_id,
         "created_at": now, "updated_at": now,
     }
+    case = Case(**values)
+    hooks.prepare(session, case)  # e.g. routing: suggestions, and category/town when not given
     # A plain INSERT … RETURNING id with every column given, then the object made persistent as if
-    # loaded: the intake's hottest step without the unit of work's bookkeeping.
-    # (NULLs are left out of the INSERT: a None given for a JSON column would be stored as JSON null.)
-    written = {k: v for k, v in values.items() if v is not None}
-    case = Case(id=session.connection().execute(_INSERT_CASE, written).scalar_one(), **values)
+    # loaded: the intake's hottest step without the unit of work's bookkeeping. NULLs are left out
+    # of the INSERT (a None given for a JSON column would be stored as JSON null).
+    written = {k: v for k in values if (v := getattr(case, k)) is not None}
+    case.id = session.connection().execute(_INSERT_CASE, written).scalar_one()
     make_transient_to_detached(case)
     session.add(case)
     _finish(session, case, "create", actor, now, None, "受理诉求", {"channel": body.channel})
+    if follow_up:
+        hooks.follow_up(session, case, now)
     return case
 
 
@@ -200,6 +209,31 @@ def do_action(session: Session, case_id: int, action: str, body: ActionBody, act
     if case.status == wf.Status.CLOSED.value and from_status != wf.Status.CLOSED.value:
         close_linked_duplicates(session, case, actor, now)
     return case
+
+
+def do_escalate_many(session: Session, items: list[tuple[Case, str]], actor: Actor, now: datetime) -> list[Case]:
+    """Escalate cases the caller has locked one command level each, with a reason: what
+    do_action(…, "escalate") does, for a batch with one flush (the SLA worker's breaches).
+    Cases the workflow does not allow to escalate (a waiting duplicate, a closed case) are left."""
+    from minsheng.cases.actions import APPLY
+
+    done = []
+    with session.no_autoflush:
+        for case, reason in items:
+            if wf.Action.ESCALATE not in wf.allowed_actions(state_of(case)):
+                continue
+            was = scope_fields(case)
+            note, data = APPLY[wf.Action.ESCALATE](session, case, ActionBody(reason=reason), actor, now)
+            case.updated_at = now
+            event = record_event(session, case, wf.Action.ESCALATE.value, actor, now, from_status=case.status,
+                                 note=note, data=data)
+            done.append((case, event, data, was))
+    session.flush()
+    for case, event, data, was in done:
+        hooks.run(session, hooks.Transition(case, "escalate", case.status, case.status, actor, now, event, data))
+        announce(session, "case", case.id, action="escalate", status=case.status, number=case.number,
+                 track=case.track, priority=case.priority, **scope_fields(case), was=was)
+    return [case for case, *_ in done]
 
 
 def close_linked_duplicates(session: Session, master: Case, actor: Actor, now: datetime) -> None:

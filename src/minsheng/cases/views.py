@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from minsheng.api.deps import CurrentActor, InTransaction, ReadSession, StaffActor, WriteSession
+from minsheng.api.deps import CurrentActor, InTransaction, ReadSession, RowId, StaffActor, WriteSession
 from minsheng.cases import present, queries, service
 from minsheng.cases.attachments import attachment_path, do_attach
 from minsheng.cases.contact import reveal_contact
@@ -47,25 +47,25 @@ def list_cases(
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="案件详情（含时间线和可执行操作）")
-def get_case(case_id: int, actor: CurrentActor, session: ReadSession) -> CaseDetail:
+def get_case(case_id: RowId, actor: CurrentActor, session: ReadSession) -> CaseDetail:
     return present.detail(session, queries.get_case(session, actor, case_id), actor)
 
 
 @router.post("/{case_id}/actions/{action}", response_model=CaseDetail, summary="执行流程操作")
-def take_action(case_id: int, action: str, actor: StaffActor, session: WriteSession,
+def take_action(case_id: RowId, action: str, actor: StaffActor, session: WriteSession,
                 body: ActionBody | None = None) -> CaseDetail:
     case = service.do_action(session, case_id, action, body or ActionBody(), actor)
     return present.detail(session, case, actor)
 
 
 @router.get("/{case_id}/contact", response_model=ContactOut, summary="查看群众联系方式（记入审计日志）")
-def get_contact(case_id: int, actor: StaffActor, session: WriteSession,
+def get_contact(case_id: RowId, actor: StaffActor, session: WriteSession,
                 reason: Annotated[str, Query(max_length=200)] = "") -> ContactOut:
     return reveal_contact(session, case_id, actor, reason=reason, now=utcnow())
 
 
 @router.post("/{case_id}/attachments", status_code=201, summary="上传附件（照片、PDF）")
-def upload_attachment(case_id: int, file: UploadFile, actor: StaffActor, session: WriteSession) -> dict:
+def upload_attachment(case_id: RowId, file: UploadFile, actor: StaffActor, session: WriteSession) -> dict:
     settings = get_settings()
     data = file.file.read(settings.max_attachment_bytes + 1)
     att = do_attach(session, case_id, file.filename or "file", file.content_type or "", data, actor,
@@ -74,7 +74,7 @@ def upload_attachment(case_id: int, file: UploadFile, actor: StaffActor, session
 
 
 @router.get("/attachments/{attachment_id}", summary="下载附件")
-def download_attachment(attachment_id: int, actor: StaffActor, session: ReadSession) -> FileResponse:
+def download_attachment(attachment_id: RowId, actor: StaffActor, session: ReadSession) -> FileResponse:
     settings = get_settings()
     att = attachment_path(session, attachment_id, actor, settings)
     return FileResponse(settings.media_dir / att.storage_path, media_type=att.content_type,

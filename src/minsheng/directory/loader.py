@@ -127,6 +127,10 @@ def load_city(session: Session, cfg: CityConfig, *, now: datetime) -> LoadReport
     documents = {
         "sla": cfg.sla.model_dump(mode="json"),
         "city": cfg.divisions.city.model_dump(mode="json"),
+        # fingerprints of the tables above, so that caches built from them (routing's gazetteer and
+        # unit rules) notice a reload by reading one checksum
+        "directory": {name: _checksum(getattr(cfg, name).model_dump(mode="json"))
+                      for name in ("divisions", "departments", "categories")},
     }
     for name, document in documents.items():
         checksum = _checksum(document)

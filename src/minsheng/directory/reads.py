@@ -63,4 +63,11 @@ def towns_in_scope(session: Session, actor: Actor) -> list[tuple[str, str]]:
         if unit is None or not unit.town_code:
             return []
         stmt = stmt.where(Division.code == unit.town_code)
-    return [(code, short or name) for code, short, name in session.execute(stmt)]
+    return [(code, name) for code, _short, name in session.execute(stmt)]
+
+
+def place_names(session: Session) -> dict[str, str]:
+    """Division code → the name people use: a town's full name, a village's short name."""
+    rows = session.execute(select(Division.code, Division.level, Division.short, Division.name)
+                           .where(Division.in_city.is_(True)))
+    return {code: (name if level != "village" else short or name) for code, level, short, name in rows}

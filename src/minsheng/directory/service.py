@@ -69,6 +69,13 @@ def town_centre(session: Session, town_code: str) -> Unit | None:
     return session.scalars(select(Unit).where(Unit.kind == "town_centre", Unit.town_code == town_code)).first()
 
 
+def town_centre_code(session: Session, town_code: str) -> str | None:
+    """The code of a town's sub-centre (cached briefly, like centre_code)."""
+    codes: dict[str, str] = _lookup(session, "town_centres", lambda: dict(session.execute(
+        select(Unit.town_code, Unit.code).where(Unit.kind == "town_centre", Unit.active.is_(True))).tuples().all()))
+    return codes.get(town_code)
+
+
 def get_category(session: Session, code: str) -> Category:
     cat = session.get(Category, code)
     if cat is None or not cat.active:

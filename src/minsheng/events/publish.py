@@ -66,13 +66,17 @@ class PgNotifier:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._queue: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="minsheng-notify", daemon=True)
         self._thread.start()
 
     def put(self, messages: list[dict[str, Any]]) -> None:
         for message in messages:
-            self._queue.put(message)
+            self._queue.put((CHANNEL, json.dumps(message)))
+
+    def wake(self, channel: str) -> None:
+        """An empty NOTIFY on `channel` (e.g. to wake timer workers after new timers committed)."""
+        self._queue.put((channel, ""))
 
     def _run(self) -> None:
         while True:
@@ -83,7 +87,7 @@ class PgNotifier:
             try:
                 with self.engine.begin() as conn:
                     conn.execute(_ASYNC_COMMIT)  # a hint: its commit need not wait for the disk
-                    conn.execute(_NOTIFY, [{"c": CHANNEL, "m": json.dumps(m)} for m in batch])
+                    conn.execute(_NOTIFY, [{"c": channel, "m": payload} for channel, payload in batch])
             except Exception:  # the database is away: drop the hints, keep the thread
                 log.warning("could not send %d announcements", len(batch), exc_info=True)
 

@@ -80,6 +80,7 @@ class MemberClock:
     done_at: datetime | None
     state: str
     remaining_seconds: float
+    warn_at: datetime | None = None
 
     @property
     def on_time(self) -> bool | None:
@@ -87,7 +88,8 @@ class MemberClock:
 
     def as_dict(self) -> dict[str, Any]:
         return {"stage": self.stage, "label": STAGE_LABELS[self.stage], "started_at": self.started_at,
-                "deadline": self.deadline, "done_at": self.done_at, "state": self.state,
+                "deadline": self.deadline, "due_at": self.deadline, "warn_at": self.warn_at,
+                "done_at": self.done_at, "state": self.state,
                 "state_label": STATE_LABELS[self.state], "remaining_seconds": round(self.remaining_seconds)}
 
 
@@ -102,6 +104,8 @@ def member_clock(cal: Calendar, stage: str, started_at: datetime, deadline: date
     ended = ended_at if ended_at is not None and ended_at <= now else None
     stop = min(t for t in (done, ended) if t is not None) if done or ended else None
     remaining = cal.elapsed(stop or now, deadline)
+    total = cal.elapsed(started_at, deadline)
+    warn = cal.add(started_at, warn_at * total) if total > 0 else None
     if stop is not None:
         state = "missed" if stop > deadline else "met" if stop == done else "cancelled"
     elif now > deadline:
@@ -109,7 +113,5 @@ def member_clock(cal: Calendar, stage: str, started_at: datetime, deadline: date
     elif paused:
         state = "paused"
     else:
-        total = cal.elapsed(started_at, deadline)
-        used = cal.elapsed(started_at, now)
-        state = "warning" if total > 0 and used >= warn_at * total else "ok"
-    return MemberClock(stage, started_at, deadline, done if stop == done else None, state, remaining)
+        state = "warning" if warn is not None and now >= warn else "ok"
+    return MemberClock(stage, started_at, deadline, done if stop == done else None, state, remaining, warn)

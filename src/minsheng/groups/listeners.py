@@ -17,15 +17,18 @@ from sqlalchemy.orm import Session
 
 from minsheng.cases import hooks, present, service
 from minsheng.cases.models import Case
+from minsheng.cases.service import scope_fields
 from minsheng.cases.workflow import Action
 from minsheng.clock import utcnow
 from minsheng.directory import service as directory
 from minsheng.directory.actors import Actor
 from minsheng.errors import Conflict, DomainError, Forbidden
-from minsheng.groups import clocks
+from minsheng.events.publish import announce
+from minsheng.groups import clocks, notices  # noqa: F401  (notices: the texts of the group notifications)
 from minsheng.groups.models import Group, GroupMember
 from minsheng.groups.present import group_view
 from minsheng.groups.rows import calendar_and_limits, group_of, start_clocks, unit_names
+from minsheng.groups.service import may_form
 
 
 def member_scope(session: Session, actor: Actor, codes: list[str]) -> ColumnElement[bool] | None:
@@ -55,6 +58,9 @@ def follow_case(session: Session, t: hooks.Transition) -> None:
     group = group_of(session, t.case)
     if group is None:
         return
+    # co-units see the case through the group, which the "case" announcement's scope fields do not show
+    announce(session, "group", t.case.id, action=t.action, group_id=group.id, status=t.case.status,
+             via_case=True, **scope_fields(t.case))
     lead = next((m for m in group.active_members() if m.role == "lead"), None)
     if t.action == Action.SIGN.value and lead is not None and lead.signed_at is None:
         lead.signed_at, lead.signed_by_name = t.at, t.actor.label
@@ -95,7 +101,9 @@ def _shift_deadlines(session: Session, case: Case, group: Group, paused_seconds:
 
 def group_detail(session: Session, case: Case, actor: Actor) -> dict[str, Any]:
     group = group_of(session, case)
-    return {"group": group_view(session, case, group, actor, utcnow()) if group is not None else None}
+    if group is not None:
+        return {"group": group_view(session, case, group, actor, utcnow())}
+    return {"group": None, "group_can_form": may_form(case, actor)}
 
 
 if member_scope not in directory.scope_extensions:

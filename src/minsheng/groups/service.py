@@ -31,6 +31,7 @@ from minsheng.groups.rows import (
     FORM_ROLES,
     ROLE_LABELS,
     acting_member,
+    is_centre,
     notify_unit,
     require_centre,
     require_group,
@@ -46,10 +47,16 @@ MEMBER_KINDS = frozenset({"department", "utility", "town_centre", "village"})
 
 def facts_of(session: Session, case: Case) -> prop.CaseFacts:
     category = session.get(Category, case.category_code) if case.category_code else None
+    suggested = []
+    for top in (case.suggestions or {}).get("top") or []:
+        cat = session.get(Category, top.get("category") or "")
+        if cat is not None and top.get("unit"):
+            suggested.append((str(top["unit"]), cat.name, float(top.get("confidence") or 0)))
     return prop.CaseFacts(
         content=case.content, address=case.address, category_code=case.category_code,
         category_name=category.name if category else None, category_dept=category.dept if category else None,
-        town_code=case.town_code, village_code=case.village_code, current_unit=case.unit_code)
+        town_code=case.town_code, village_code=case.village_code, current_unit=case.unit_code,
+        suggested=tuple(suggested))
 
 
 def unit_infos(session: Session) -> list[prop.UnitInfo]:
@@ -57,11 +64,25 @@ def unit_infos(session: Session) -> list[prop.UnitInfo]:
             for u in session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.path))]
 
 
+def may_form(case: Case, actor: Actor) -> bool:
+    """The actor may form a group for this case now (the one-click button shows)."""
+    return (case.group_id is None and is_centre(actor, FORM_ROLES) and case.status in FORMABLE
+            and not case.suspended and not case.merged)
+
+
 def do_propose_group(session: Session, case_id: int, actor: Actor) -> prop.Proposal:
     """The one-click proposal for a case (reads only)."""
     case = get_case(session, actor, case_id)
     require_centre(actor, FORM_ROLES)
     return prop.propose(facts_of(session, case), unit_infos(session))
+
+
+def addable_units(session: Session, case_id: int, actor: Actor) -> list[prop.UnitInfo]:
+    """Units the centre may still add to the case's group."""
+    case = get_case(session, actor, case_id)
+    require_centre(actor, FORM_ROLES)
+    inside = {m.unit_code for m in require_group(session, case).active_members()}
+    return [u for u in unit_infos(session) if u.kind in MEMBER_KINDS and u.code not in inside]
 
 
 def _member_unit(session: Session, code: str, field: str) -> Unit:
@@ -120,7 +141,7 @@ def do_form_group(session: Session, case_id: int, form: GroupForm, actor: Actor,
         start_clocks(session, case, member, now)
         group.members.append(member)
         notify_unit(session, "group_joined", case, unit.code, now, f"joined:{unit.code}:{now.isoformat()}",
-                    role=role, role_label=ROLE_LABELS[role], lead=lead.name, sign_due_at=_iso(member.sign_due_at))
+                    role=role, role_label=ROLE_LABELS[role], lead=lead.name, due_at=_iso(member.sign_due_at))
     session.flush()
     timeline(session, case, "group_form", actor, now,
              f"一键组群：牵头单位 {lead.name}；协办单位 {names}" + (f"（{form.note}）" if form.note else ""),
@@ -250,7 +271,7 @@ def do_decide_leave(session: Session, case_id: int, unit: str, approve: bool, no
              f"{verdict} {name} 退出组群" + (f"：{note}" if note else ""),
              {"unit": unit, "approve": approve, "note": note})
     notify_unit(session, "group_leave_decided", case, unit, now, f"leave-decided:{unit}:{now.isoformat()}",
-                approve=approve, note=note)
+                approve=approve, verdict=verdict, note=note or "")
     return group
 
 
@@ -282,5 +303,5 @@ def do_add_member(session: Session, case_id: int, unit_code: str, reason: str | 
              {"unit": unit.code, "reason": reason})
     notify_unit(session, "group_joined", case, unit.code, now, f"joined:{unit.code}:{now.isoformat()}",
                 role="co", role_label=ROLE_LABELS["co"], lead=unit_names(session, [group.lead_unit]).get(
-                    group.lead_unit, group.lead_unit), sign_due_at=_iso(member.sign_due_at))
+                    group.lead_unit, group.lead_unit), due_at=_iso(member.sign_due_at))
     return group

@@ -76,7 +76,7 @@ def do_post_message(session: Session, case_id: int, text: str, mentions: list[st
     _remember_read(session, group, unit, message.id, now)
     for code in mentioned:
         notify_unit(session, "group_mention", case, code, now, f"mention:{message.id}:{code}",
-                    author=actor.label, author_unit=unit, text=text[:200])
+                    author=actor.label, author_unit=unit, author_unit_name=mentionable.get(unit, unit), text=text[:200])
     announce(session, "group_message", case.id, group_id=group.id, message_id=message.id, unit=unit,
              mentions=mentioned)
     return message

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from minsheng.api.deps import CurrentActor, ReadSession, StaffActor, WriteSession, database
+from minsheng.api.deps import CurrentActor, ReadSession, RowId, StaffActor, WriteSession, database
 from minsheng.cases import queries
 from minsheng.clock import utcnow
 from minsheng.db import Database
@@ -52,7 +52,7 @@ def status_110(source_id: SourceId, actor: CurrentActor, session: ReadSession) -
 
 
 @router.get("/api/v1/cases/{case_id}/deliveries", summary="案件的回传与通知投递记录")
-def case_deliveries(case_id: int, actor: StaffActor, session: ReadSession) -> list[dict[str, Any]]:
+def case_deliveries(case_id: RowId, actor: StaffActor, session: ReadSession) -> list[dict[str, Any]]:
     case = queries.get_case(session, actor, case_id)
     return history.deliveries(session, case.id)
 
@@ -69,6 +69,6 @@ class UpholdIn(BaseModel):
 
 
 @router.post("/api/v1/reviews/{review_id}/uphold", summary="复核后维持办结（重新办理请用案件的 reopen 操作）")
-def uphold_review(review_id: int, body: UpholdIn, actor: StaffActor, session: WriteSession) -> dict[str, Any]:
+def uphold_review(review_id: RowId, body: UpholdIn, actor: StaffActor, session: WriteSession) -> dict[str, Any]:
     review = reviews.do_uphold(session, review_id, body.note, actor, now=utcnow())
     return {"id": review.id, "status": review.status, "resolved_at": review.resolved_at}

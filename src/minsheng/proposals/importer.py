@@ -138,14 +138,19 @@ def rows_of(table: list[list[str]]) -> tuple[dict[str, int], list[Row], list[Imp
     return positions, rows, errors
 
 
-def _problem(err: Any) -> str:
+def problem_text(err: Any) -> str:
+    """A pydantic error in Chinese words."""
     kind, ctx = err["type"], err.get("ctx") or {}
-    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+    if kind == "missing" or err.get("input") == "":
         return "不能为空"
     if kind == "string_too_short":
         return f"至少 {ctx.get('min_length')} 个字"
     if kind == "string_too_long":
         return f"不能超过 {ctx.get('max_length')} 个字"
+    if kind == "literal_error":
+        return f"只能是 {ctx.get('expected')}"
+    if kind.startswith("date"):
+        return "日期格式应为 YYYY-MM-DD"
     return str(err["msg"])
 
 
@@ -167,6 +172,9 @@ def check(session: Session, table: list[list[str]]) -> Checked:
     units = {name: code for code, name in session.execute(select(Unit.code, Unit.name).where(Unit.active.is_(True)))}
     units.update({code: code for code in units.values()})
     seen: dict[tuple[str, str, str], int] = {}
+    existing = {(kind, name, number) for kind, name, number in session.execute(
+        select(Proposal.kind, Proposal.session_name, Proposal.number).where(
+            Proposal.session_name.in_({r.values["session_name"].strip() for r in rows})))}
     for row in rows:
         v = row.values
         before = len(out.errors)
@@ -179,14 +187,13 @@ def check(session: Session, table: list[list[str]]) -> Checked:
         except ValidationError as exc:
             for err in exc.errors():
                 loc = [str(p) for p in err["loc"]]
-                out.error(row.number, loc[0], _problem(err))
+                out.error(row.number, loc[0], problem_text(err))
             continue
         key = (body.kind, body.session_name, body.number)
         if key in seen:
             out.error(row.number, "number", f"与第 {seen[key]} 行编号重复")
         seen.setdefault(key, row.number)
-        if session.scalar(select(Proposal.id).where(Proposal.kind == body.kind, Proposal.session_name ==
-                                                   body.session_name, Proposal.number == body.number)):
+        if key in existing:
             out.error(row.number, "number", "系统中已有同一会议的同号建议提案")
         assign = None
         if v.get("host_unit"):

@@ -1,10 +1,12 @@
 """`minsheng router …`: train a routing model from labelled requests, and evaluate one.
 
     minsheng router train FILE… --out MODEL [--seed N] [--config DIR]
+    minsheng router train --from-db [FILE…] --out MODEL
     minsheng router eval FILE [--model PATH] [--config DIR]
 
 FILE is JSONL in the shape of the shipped examples, or CSV with text,label columns in any
-taxonomy. `eval` prints one JSON object.
+taxonomy. `--from-db` adds the platform's own history: closed cases under the category people
+finally chose, and open cases a dispatcher re-categorised. `eval` prints one JSON object.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import typer
 
 from minsheng.directory.config import CityConfig, ConfigError, demo_config_dir, load_city_config
 from minsheng.routing.assign import load_rules
-from minsheng.routing.datasets import DatasetError, read_examples
+from minsheng.routing.datasets import DatasetError, Example, read_examples
 from minsheng.routing.evaluate import evaluate
 from minsheng.routing.model import ModelFormatError, RouterModel, default_model_path, train
 from minsheng.routing.router import Router
@@ -36,23 +38,54 @@ def _config(directory: Path | None) -> CityConfig:
         raise typer.Exit(2) from exc
 
 
+def _from_db(config: Path | None) -> tuple[list[Example], CityConfig]:
+    """Closed cases and dispatcher overrides from the configured database, and its city."""
+    from minsheng.db import get_db
+    from minsheng.routing.cityconfig import city_config_from_db
+    from minsheng.routing.feedback import examples_from_db
+
+    with get_db().read_session() as session:
+        examples = examples_from_db(session)
+        cfg = _config(config) if config else city_config_from_db(session)
+    if cfg is None:
+        typer.echo("数据库中没有城市配置，请先 minsheng load-config", err=True)
+        raise typer.Exit(2)
+    return examples, cfg
+
+
 @router_app.command("train")
 def train_command(
-    files: list[Path] = typer.Argument(..., help="标注样本：JSONL（示例格式）或 CSV（text,label）"),
+    files: list[Path] = typer.Argument(None, help="标注样本：JSONL（示例格式）或 CSV（text,label）"),
     out: Path = typer.Option(..., "--out", help="模型输出文件"),
+    from_db: bool = typer.Option(False, "--from-db", help="用数据库中已办结案件（最终类别）和派单员改派记录训练"),
     seed: int = typer.Option(0, help="随机种子（同一数据同一种子结果相同）"),
     config: Path | None = typer.Option(None, help=CONFIG_HELP),
     embeddings: bool = typer.Option(True, help="使用多语言句向量（关闭则只用词和字 n-gram）"),
 ) -> None:
-    """从标注样本训练派单模型。"""
-    cfg = _config(config)
+    """从标注样本（或 --from-db：平台自己的办理记录）训练派单模型。"""
+    files = list(files or [])
+    if not files and not from_db:
+        typer.echo("请给出样本文件，或使用 --from-db", err=True)
+        raise typer.Exit(2)
+    examples: list[Example] = []
+    sources = [str(f) for f in files]
     try:
-        examples, _kind = read_examples(list(files))
+        if files:
+            examples, _kind = read_examples(files)
     except (DatasetError, OSError) as exc:
         typer.echo(f"数据错误: {exc}", err=True)
         raise typer.Exit(2) from exc
+    if from_db:
+        db_examples, cfg = _from_db(config)
+        examples += db_examples
+        sources.append(f"database: {len(db_examples)} cases")
+    else:
+        cfg = _config(config)
+    if len({e.label for e in examples}) < 2:
+        typer.echo(f"样本不足：{len(examples)} 条，至少需要两个类别", err=True)
+        raise typer.Exit(2)
     start = time.perf_counter()
-    model = train(examples, cfg, seed=seed, use_embeddings=embeddings, sources=[str(f) for f in files])
+    model = train(examples, cfg, seed=seed, use_embeddings=embeddings, sources=sources)
     path = model.save(out)
     typer.echo(json.dumps({
         "model": str(path), "version": model.version, "examples": len(examples),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def read_csv(path: str | Path) -> list[Example]:
     return out
 
 
-def read_examples(paths: list[str | Path]) -> tuple[list[Example], str]:
+def read_examples(paths: Sequence[str | Path]) -> tuple[list[Example], str]:
     """Read every file (each .csv or .jsonl); returns the examples and 'jsonl' or 'csv'."""
     kinds = {("csv" if str(p).lower().endswith(".csv") else "jsonl") for p in paths}
     if len(kinds) != 1:

@@ -41,10 +41,10 @@ class Suggestion:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, for storing on the case."""
         return {
-            "category": self.category,
+            "category": self.category or None,
             "confidence": round(self.confidence, 4),
             "top": [{"category": c, "confidence": round(p, 4), **alt}
-                    for (c, p), alt in zip(self.top, self.alternatives, strict=True)],
+                    for (c, p), alt in zip(self.top, self.alternatives, strict=True) if c],
             "town": self.location.town,
             "village": self.location.village,
             "location": self.location.as_dict(),
@@ -61,6 +61,8 @@ class Router:
         self.model = model
         self.gazetteer = gazetteer or Gazetteer.from_config(cfg)
         self.assigner = Assigner(cfg, rules)
+        # labels the model knows but the loaded city does not (another city's model) are never suggested
+        self.known = {leaf.code for _, leaf in cfg.leaves()}
 
     @classmethod
     def load(cls, cfg: CityConfig, model_path: str | Path | None = None,
@@ -71,17 +73,19 @@ class Router:
         return self.suggest_many([(text, address)], k)[0]
 
     def suggest_many(self, requests: list[tuple[str, str]], k: int = 3) -> list[Suggestion]:
-        predictions = self.model.classifier.predict([model_input(t, a) for t, a in requests], k)
+        classes = len(self.model.classifier.classes_)
+        predictions = self.model.classifier.predict([model_input(t, a) for t, a in requests], classes)
         out = []
         for (text, address), pred in zip(requests, predictions, strict=True):
             location = self.gazetteer.locate(text, address)
-            alternatives = []
-            for label in pred.labels:
-                a = self.assigner.assign(label, location.town)
-                alternatives.append({"unit": a.unit})
+            top = [(c, p) for c, p in pred.top(classes) if c in self.known][:k]
+            if not top:  # the model and the city share no category
+                top = [("", 0.0)]
+            category, confidence = top[0]
+            alternatives = [{"unit": self.assigner.assign(c, location.town).unit} for c, _ in top]
             out.append(Suggestion(
-                category=pred.label, confidence=pred.confidence, top=pred.top(k), location=location,
-                assignment=self.assigner.assign(pred.label, location.town),
+                category=category, confidence=confidence, top=top, location=location,
+                assignment=self.assigner.assign(category, location.town),
                 model_version=self.model.version, alternatives=alternatives,
             ))
         return out

@@ -17,11 +17,13 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from minsheng.cases.models import Case
+from minsheng.cases.workflow import OPEN_STATUSES
 from minsheng.db import local_date, seconds_between
 from minsheng.directory.config import parse_duration
 from minsheng.directory.models import CityConfigRecord
 from minsheng.stats.periods import last_days, this_month, today
 
+OPEN = [s.value for s in OPEN_STATUSES]
 STAGES = (("sign", "signed_at"), ("dispatch", "dispatched_at"), ("feedback", "replied_at"))
 
 
@@ -149,7 +151,7 @@ def repeated_villages(session: Session, now: datetime, town: str | None, limit: 
 
 def open_and_overdue(session: Session, town: str | None) -> tuple[int, int]:
     row = session.execute(select(func.count(), func.sum(case((Case.overdue.is_(True), 1), else_=0))).where(
-        Case.status != "closed", *_where(town))).one()
+        Case.status.in_(OPEN), *_where(town))).one()
     return int(row[0] or 0), int(row[1] or 0)
 
 

@@ -26,6 +26,7 @@ LOGIN_PATH = "/login"
 LANDING = {
     "call_taker": "/intake", "city_dispatcher": "/queue", "town_dispatcher": "/queue", "handler": "/queue",
     "team_member": "/m", "supervisor": "/escalations", "leader": "/dashboard", "admin": "/queue",
+    "editor": "/typical-cases",
 }
 # Which console areas each role uses (also the navigation bar).
 AREAS: dict[str, frozenset[str]] = {
@@ -36,6 +37,11 @@ AREAS: dict[str, frozenset[str]] = {
     "escalations": frozenset({"city_dispatcher", "town_dispatcher", "supervisor", "leader", "admin"}),
     "dashboard": frozenset({"city_dispatcher", "town_dispatcher", "supervisor", "leader", "admin"}),
     "tasks": frozenset({"team_member"}),
+    # proposals: suggestions and proposals for the centre and the units that host or assist them;
+    # typical cases for the centre's supervisors, editors and leaders
+    "proposals": frozenset({"city_dispatcher", "town_dispatcher", "handler", "supervisor", "leader", "editor",
+                            "admin"}),
+    "typical_cases": frozenset({"supervisor", "editor", "leader", "admin"}),
 }
 
 

@@ -48,7 +48,7 @@ def dashboard_page(request: Request, actor: DashboardActor, session: ReadSession
         town = None
     d = dashboard(session, utcnow(), town)
     categories = {c["code"]: c["name"] for c in reads.categories(session)}
-    places = {x["code"]: x["short"] or x["name"] for x in reads.divisions(session)}
+    places = reads.place_names(session)
     chart = {
         "trend": [[str(day), r, c] for day, r, c in d.trend],
         "channels": d.month.by_channel, "towns": {places.get(k, k or "未识别"): v for k, v in d.month.by_town.items()},

@@ -7,7 +7,7 @@ from minsheng.cases.present import STATUS_LABELS
 ROLE_LABELS = {
     "call_taker": "话务员", "city_dispatcher": "市中心派单员", "town_dispatcher": "镇街道分中心",
     "handler": "承办人", "team_member": "队员", "supervisor": "督办", "leader": "领导",
-    "integration": "集成客户端", "admin": "管理员",
+    "integration": "集成客户端", "admin": "管理员", "editor": "编辑",
 }
 CHANNEL_LABELS = {"12345": "12345热线", "110": "110转办", "app": "网格App", "web": "网站", "open311": "Open311",
                   "walk_in": "来访"}

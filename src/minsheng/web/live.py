@@ -18,7 +18,6 @@ from minsheng.web.clocks import next_clock
 from minsheng.web.pages import env
 
 VIEWS = ("queue", "tasks", "case", "none")
-ENTERING = ("create", "assign", "escalate", "reopen", "dispatch_team")
 
 
 def update_for(db: Database, actor: Actor, message: dict[str, Any], view: str, *, saw: bool) -> dict[str, Any] | None:
@@ -33,8 +32,8 @@ def update_for(db: Database, actor: Actor, message: dict[str, Any], view: str, *
         update: dict[str, Any] = {
             "id": case.id, "number": case.number, "status": case.status, "action": message.get("action"),
             "fast": case.track == "fast", "removed": False, "town": case.town_code,
-            "announce": case.track == "fast" and (not saw or message.get("action") in ENTERING)
-            and case.status != "closed",
+            # a fast-track case announces itself once to each viewer: when it enters that viewer's scope
+            "announce": case.track == "fast" and not saw and case.status != "closed",
             "title": f"{case.number} {summary.category_name or ''} {case.address or ''}".strip(),
         }
         if view == "queue":

@@ -70,6 +70,28 @@ env.globals.update(
 )
 
 
+_unit_names: tuple[float, dict[str, str]] = (0.0, {})
+
+
+def unit_name(code: str | None) -> str:
+    """A unit's name for headers and labels (directory names cached for a minute per process)."""
+    global _unit_names
+    if code is None:
+        return ""
+    if time.monotonic() > _unit_names[0]:
+        from sqlalchemy import select
+
+        from minsheng.db import get_db
+        from minsheng.directory.models import Unit
+
+        with get_db().read_session() as session:
+            _unit_names = (time.monotonic() + 60.0, dict(session.execute(select(Unit.code, Unit.name)).all()))
+    return _unit_names[1].get(code, code)
+
+
+env.globals["unit_name"] = unit_name
+
+
 def render(request: Request, name: str, actor: Actor | None = None, status_code: int = 200,
            **context: Any) -> Response:
     token = request.cookies.get(SESSION_COOKIE, "")

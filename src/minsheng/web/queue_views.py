@@ -15,7 +15,7 @@ from minsheng.directory.actors import Actor
 from minsheng.directory.reads import towns_in_scope
 from minsheng.web.auth import area_guard
 from minsheng.web.clocks import next_clock
-from minsheng.web.pages import ConsoleRoute, render
+from minsheng.web.pages import ConsoleRoute, render, unit_name
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 QueueActor = Annotated[Actor, Depends(area_guard("queue"))]
@@ -37,6 +37,6 @@ def queue_page(request: Request, actor: QueueActor, session: ReadSession,
                number: Annotated[str | None, Query(max_length=20)] = None) -> Response:
     f = QueueFilter(town=town or None, track=track or None, number=number or None)
     towns = towns_in_scope(session, actor)
-    scope_label = "全市" if actor.sees_everything else actor.unit_code
+    scope_label = "全市" if actor.sees_everything else unit_name(actor.unit_code)
     return render(request, "queue.html", actor, f=f, towns=towns if len(towns) > 1 else [],
                   scope_label=scope_label, **queue_context(session, actor, f))

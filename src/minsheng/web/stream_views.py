@@ -23,6 +23,7 @@ from minsheng.directory.actors import Actor
 from minsheng.events.live import ViewerScope, viewer_scope
 from minsheng.events.publish import broker
 from minsheng.web.auth import ConsoleActor
+from minsheng.web.group_live import GROUP_KINDS, group_update
 from minsheng.web.live import VIEWS, update_for
 
 router = APIRouter(include_in_schema=False)
@@ -49,6 +50,12 @@ async def _events(db: Database, actor: Actor, scope: ViewerScope, view: str,
                     last = time.monotonic()
                     yield ": ping\n\n"
                 await asyncio.sleep(POLL_SECONDS)
+                continue
+            if message.get("kind") in GROUP_KINDS:  # members see group cases through the group
+                found = await run_in_threadpool(group_update, db, actor, scope, message, view)
+                if found is not None:
+                    last = time.monotonic()
+                    yield f"event: {found[0]}\ndata: {json.dumps(found[1], ensure_ascii=False)}\n\n"
                 continue
             if message.get("kind") != "case":
                 continue

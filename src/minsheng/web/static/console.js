@@ -67,7 +67,7 @@
     a.className = "toast fast"; a.href = "/cases/" + update.id; a.setAttribute("role", "alert");
     a.innerHTML = "<b>民声一键办 · 快速处置</b><span></span>";
     a.querySelector("span").textContent = update.title || update.number;
-    box.prepend(a);
+    box.append(a);
     setTimeout(function () { a.classList.add("fade"); }, 12000);
     setTimeout(function () { a.remove(); }, 13000);
     var title = document.title, n = 0;
@@ -78,8 +78,16 @@
   }
 
   // ---- live updates ----------------------------------------------------------------------
+  // Someone is typing into (or focused on) this element: a live update must not wipe it.
+  function busy(el) {
+    if (!el) return false;
+    if (el.contains(document.activeElement) && document.activeElement !== document.body) return true;
+    return Array.prototype.some.call(el.querySelectorAll("textarea, input[type=text], input:not([type]), input[type=file]"),
+      function (f) { return f.value && f.value.length > 0; });
+  }
   function placeRow(update, containerPrefix) {
     var old = document.getElementById("case-" + update.id);
+    if (old && busy(old) && !update.removed) return;
     if (old) old.remove();
     if (update.removed || !update.column || !update.html) return;
     var list = document.getElementById(containerPrefix + update.column);
@@ -115,7 +123,13 @@
     } else if (page === "case") {
       var main = document.getElementById("case-main");
       if (main && String(update.id) === main.dataset.caseId) {
-        htmx.ajax("GET", location.pathname, {target: "#case-main", select: "#case-main", swap: "outerHTML"});
+        var open = Array.prototype.some.call(main.querySelectorAll(".action-form"), function (f) { return !f.hidden && busy(f); });
+        if (open) {
+          var flash = document.getElementById("flash");
+          if (flash) flash.innerHTML = '<div class="flash">案件有新动态，完成当前操作后将显示最新状态</div>';
+        } else {
+          htmx.ajax("GET", location.pathname, {target: "#case-main", select: "#case-main", swap: "outerHTML"});
+        }
       }
     }
     if (update.announce) { toast(update); playAlert(); }

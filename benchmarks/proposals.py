@@ -1,0 +1,11 @@
+"""Proposals benchmark entry point: the same run as `minsheng bench proposals` (src/minsheng/bench/proposals.py)."""
+
+from __future__ import annotations
+
+import sys
+
+from minsheng.bench import bench_app
+
+if __name__ == "__main__":
+    sys.argv[1:1] = ["proposals"]
+    bench_app()

@@ -1,0 +1,109 @@
+"""The process's Router: the model loaded once, the city rebuilt from the database when it changes.
+
+`current_router(session)` is what intake and the console call. The model file
+(`Settings.routing_model_path`, else the packaged Pinghu model) is read once per process; the
+gazetteer and unit rules are rebuilt when `minsheng load-config` changes the city (compared by
+`routing_checksum`, read at most once a second). Both are guarded by a lock, so concurrent first
+requests build once. `warm_up` (a BACKGROUND entry) does the slow first load at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from minsheng.routing.cityconfig import city_config_from_db, routing_checksum, rules_from_db
+from minsheng.routing.model import ModelFormatError, RouterModel, default_model_path
+from minsheng.routing.router import Router
+from minsheng.settings import get_settings
+
+log = logging.getLogger(__name__)
+CHECK_EVERY = 1.0  # seconds between two reads of the city's checksum
+
+
+@dataclass
+class _Built:
+    key: tuple[int, str]  # (engine id, routing checksum)
+    router: Router | None
+    checked_at: float
+
+
+_lock = threading.RLock()
+_model: RouterModel | None = None
+_model_error: str | None = None
+_built: dict[int, _Built] = {}
+
+
+def load_model() -> RouterModel | None:
+    """The process's model (None, logged once, when the file cannot be read)."""
+    global _model, _model_error
+    if _model is None and _model_error is None:
+        with _lock:
+            if _model is None and _model_error is None:
+                path = get_settings().routing_model_path or default_model_path()
+                try:
+                    model = RouterModel.load(path)
+                    model.classifier.predict_one("预热")  # segmenter, embedder and caches, once
+                    _model = model
+                except (ModelFormatError, OSError) as exc:
+                    _model_error = str(exc)
+                    log.error("routing model unavailable: %s", exc)
+    return _model
+
+
+def current_router(session: Session) -> Router | None:
+    """The Router for the city loaded in this session's database (None: no city or no model)."""
+    engine = id(session.get_bind().engine)
+    now = time.monotonic()
+    built = _built.get(engine)
+    if built is not None and now - built.checked_at < CHECK_EVERY:
+        return built.router
+    checksum = routing_checksum(session) or "-"
+    key = (engine, checksum)
+    if built is not None and built.key == key:
+        built.checked_at = now
+        return built.router
+    with _lock:
+        built = _built.get(engine)
+        if built is None or built.key != key:
+            built = _Built(key, _build(session), now)
+            _built[engine] = built
+        built.checked_at = now
+        return built.router
+
+
+def _build(session: Session) -> Router | None:
+    model = load_model()
+    cfg = city_config_from_db(session)
+    if model is None or cfg is None:
+        return None
+    return Router(cfg, model, rules_from_db(session))
+
+
+def reset() -> None:
+    """Forget the model and every built router (tests; a new model file)."""
+    global _model, _model_error
+    with _lock:
+        _model, _model_error = None, None
+        _built.clear()
+
+
+def warm_up(state: Any) -> Callable[[], None] | None:
+    """Load the model and build the router before the app takes requests (a BACKGROUND entry run
+    in the lifespan's start-up), so that no intake waits seconds for the first load."""
+    from minsheng.db import get_db
+
+    if load_model() is None:
+        return None
+    try:
+        with get_db().read_session() as session:
+            current_router(session)
+    except Exception:  # no database yet (not migrated): the first intake builds it
+        log.warning("routing: city not read at start-up", exc_info=True)
+    return None

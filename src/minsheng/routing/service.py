@@ -1,0 +1,104 @@
+"""Routing on the intake path: suggest a route for a new case, fill what the caller left out, and
+assign it automatically when the model is confident enough.
+
+- `suggest(...)`: category top-3 with confidence and unit, town/village, unit, duplicates — the
+  dict stored in `Case.suggestions` and shown live on the intake form;
+- `prepare_case`: runs before a new case is written (`hooks.on_intake`): stores the suggestions and
+  fills category (and its track), town and village when the caller did not give them;
+- `auto_assign`: runs after the case is written (`hooks.after_intake`): with confidence at or above
+  `Settings.auto_assign_threshold` and a unit that is not the city centre's manual desk, assigns
+  through `do_action(..., "assign", ...)` as the 智能派单 actor, so the sign-for clock starts at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from minsheng.cases.models import Case
+from minsheng.cases.schemas import ActionBody
+from minsheng.cases.service import do_action
+from minsheng.clock import utcnow
+from minsheng.directory import service as directory
+from minsheng.directory.actors import Actor
+from minsheng.errors import InvalidField
+from minsheng.routing.duplicates import DuplicateQuery, find_duplicates
+from minsheng.routing.router import Router
+from minsheng.routing.runtime import current_router
+from minsheng.settings import get_settings
+
+ROUTER_USERNAME = "router"
+AUTO_REASONS = ("category", "town_centre", "override")  # not no_town / unknown_category (manual desk)
+
+
+def router_actor(session: Session) -> Actor:
+    centre = directory.centre_code(session)
+    return Actor(None, ROUTER_USERNAME, "智能派单", "admin", centre, f"/{centre}/")
+
+
+def specific_address(router: Router, address: str) -> str:
+    """The address when it says more than place names (a road, an estate, a number), else ''."""
+    address = (address or "").strip()
+    rest = router.gazetteer.mask(address, "").strip(" ，,、")
+    return address if len(rest) >= 2 else ""
+
+
+def suggest(session: Session, text: str, address: str = "", *, lat: float | None = None,
+            lng: float | None = None, category: str | None = None, town: str | None = None,
+            now: datetime | None = None) -> dict[str, Any] | None:
+    """The suggested route (None when no model or no city is loaded). A `town` the caller knows
+    replaces the located one for the units; a `category` the caller knows is the one whose open
+    cases are searched for duplicates (the suggested category itself stays what the model said)."""
+    router = current_router(session)
+    if router is None:
+        return None
+    s = router.suggest(text, address)
+    out = s.as_dict()
+    place_town = town or s.town
+    if place_town != s.town:
+        a = router.assigner.assign(s.category, place_town)
+        out["town"], out["village"], out["unit"], out["unit_reason"] = place_town, None, a.unit, a.reason
+        out["top"] = [dict(t, unit=router.assigner.assign(t["category"], place_town).unit) for t in out["top"]]
+    village = out["village"]
+    settings = get_settings()
+    out["duplicates"] = find_duplicates(
+        session, DuplicateQuery(text, category or s.category, village, specific_address(router, address), lat, lng),
+        now=now or utcnow(), window_hours=settings.duplicate_window_hours, radius_m=settings.duplicate_radius_m)
+    return out
+
+
+def prepare_case(session: Session, case: Case) -> None:
+    """Store the suggestions on a new case and fill category/track, town and village if missing."""
+    s = suggest(session, case.content, case.address, lat=case.lat, lng=case.lng, category=case.category_code,
+                town=case.town_code, now=case.created_at)
+    if s is None:
+        return
+    given_category = case.category_code
+    if case.category_code is None and s["category"]:
+        try:
+            case.track = directory.category_track(session, s["category"])
+            case.category_code = s["category"]
+        except InvalidField:  # deactivated a moment ago (the router's city is up to a second old)
+            s["category"] = None
+    if case.town_code is None and s["town"]:
+        case.town_code = s["town"]
+    if case.village_code is None and s["village"] and case.town_code == s["town"]:
+        case.village_code = s["village"]
+    threshold = get_settings().auto_assign_threshold
+    s["auto_assign"] = bool(
+        s["category"] and (given_category is None or given_category == s["category"])
+        and s["confidence"] >= threshold and s["unit_reason"] in AUTO_REASONS
+        and s["unit"] != directory.centre_code(session)  # the centre's own desk: people decide
+        and not s["location"]["outside_city"])
+    s["threshold"] = threshold
+    case.suggestions = s
+
+
+def auto_assign(session: Session, case: Case, now: datetime) -> None:
+    s = case.suggestions or {}
+    if not s.get("auto_assign") or case.status != "received":
+        return
+    note = f"智能派单：{s.get('category')}，置信度 {s.get('confidence', 0):.0%}"
+    do_action(session, case.id, "assign", ActionBody(unit=s["unit"], note=note), router_actor(session), now=now)

@@ -1,0 +1,163 @@
+"""Keep a case's clock rows and timers in step with its timeline, inside the action's transaction.
+
+The transition listener replays the case's timeline through the pure policy and rewrites the
+clock rows; pending timers are added, moved or removed so that each running clock has a warning
+timer (until its warning instant passes) and a breach timer (until its deadline passes). After
+commit the worker is woken (PostgreSQL NOTIFY; an in-process event on SQLite).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from minsheng.cases import hooks
+from minsheng.cases.models import Case, CaseEvent
+from minsheng.db import is_postgres
+from minsheng.events.publish import notifier
+from minsheng.sla.models import SlaClock, SlaTimer
+from minsheng.sla.policy import ClockEvent, ClockState, StageClock, clock_events_for, compute_clocks
+from minsheng.sla.setup import SlaSetup, sla_setup
+
+WAKE_CHANNEL = "minsheng_sla"
+_WAKE_FLAG = "minsheng_sla_wake"
+wakeup = threading.Event()  # set after a commit that added timers (in-process worker, SQLite)
+CLOCK_ACTIONS = frozenset({
+    "assign", "reopen", "sign", "dispatch_team", "contact", "feedback", "reject", "return", "approve",
+    "answer_directly", "close", "merge", "suspend", "resume", "extend",
+})
+
+
+# Timeline lines other domains write that move clocks besides the workflow's actions (a group's
+# co-units sign and answer on their own clocks): action → fn(at, data) → clock events. The domain
+# calls sync_case_clocks after writing such a line (it is not a workflow transition).
+TimelineClocks = Callable[[datetime, dict[str, Any]], list[ClockEvent]]
+timeline_clock_events: dict[str, TimelineClocks] = {}
+
+
+def replay(events: Iterable[tuple[datetime, str, dict[str, Any]]]) -> list[ClockEvent]:
+    """Timeline lines (at, action, data) → clock events; tracks the handling unit along the way."""
+    unit: str | None = None
+    out: list[ClockEvent] = []
+    for at, action, data in events:
+        extra = timeline_clock_events.get(action)
+        if extra is not None:
+            out.extend(extra(at, data))
+            continue
+        if action not in CLOCK_ACTIONS:
+            continue
+        if action == "assign":
+            unit = data.get("unit")
+        elif action == "return":
+            unit = None
+        kwargs: dict[str, Any] = {}
+        if action in ("assign", "reopen", "reject"):
+            kwargs["unit"] = unit
+        elif action == "sign":
+            kwargs["unit"] = data.get("unit", unit)
+        elif action == "extend":
+            until = data.get("until")
+            kwargs = {"stage": data.get("stage"), "seconds": float(data.get("seconds") or 0),
+                      "until": datetime.fromisoformat(until) if until else None, "reason": data.get("reason", "")}
+        out.extend(clock_events_for(action, at, **kwargs))
+    return out
+
+
+def case_clocks(session: Session, setup: SlaSetup, case: Case, now: datetime) -> list[StageClock]:
+    """The case's clocks recomputed from its timeline (the source of truth)."""
+    track = setup.track(case.track)
+    if track is None:
+        return []
+    rows = session.execute(
+        select(CaseEvent.at, CaseEvent.action, CaseEvent.data).where(CaseEvent.case_id == case.id)
+        .order_by(CaseEvent.id)).all()
+    return compute_clocks(track, setup.calendar_for(track), replay((r.at, r.action, r.data or {}) for r in rows), now)
+
+
+def desired_timers(clock: StageClock, clock_id: int, fired: set[tuple[int, str, datetime]],
+                   now: datetime) -> set[tuple[int, str, datetime]]:
+    """The timers a clock needs: a breach at its deadline and a warning at its warning instant,
+    each unless already fired. A due timer stays wanted until it fires (the worker may lag)."""
+    if clock.state not in (ClockState.OK, ClockState.WARNING, ClockState.OVERDUE):
+        return set()  # stopped or paused: nothing to fire
+    wanted = set()
+    breach = (clock_id, "breach", clock.deadline)
+    if breach not in fired:
+        wanted.add(breach)
+    warn = (clock_id, "warn", clock.warn_at)
+    warned_before = any(f[0] == clock_id and f[1] == "warn" for f in fired)
+    if clock.state is not ClockState.OVERDUE and warn not in fired and (clock.warn_at > now or not warned_before):
+        wanted.add(warn)
+    return wanted
+
+
+def sync_case_clocks(session: Session, case: Case, now: datetime) -> list[StageClock]:
+    """Rewrite the case's clock rows and pending timers from its timeline."""
+    setup = sla_setup(session)
+    if setup is None:
+        return []
+    clocks = case_clocks(session, setup, case, now)
+    tz = setup.timezone()
+    rows = {r.key: r for r in session.scalars(select(SlaClock).where(SlaClock.case_id == case.id))}
+    for gone in set(rows) - {c.key for c in clocks}:  # the track changed: clocks it never had
+        session.delete(rows.pop(gone))
+    for c in clocks:
+        row = rows.get(c.key)
+        if row is None:
+            row = rows[c.key] = SlaClock(case_id=case.id, key=c.key, stage=c.stage.value, round=c.round)
+            session.add(row)
+        row.unit_code, row.town_code, row.track = c.unit, case.town_code, case.track
+        row.started_at, row.local_day = c.started_at, c.started_at.astimezone(tz).date()
+        row.deadline, row.warn_at, row.limit_seconds = c.deadline, c.warn_at, c.limit_seconds
+        row.remaining_seconds, row.paused_seconds = c.remaining_seconds, c.paused_seconds
+        row.state, row.stopped_at, row.updated_at = c.state.value, c.stopped_at, now
+    session.flush()
+    timers = list(session.scalars(select(SlaTimer).where(SlaTimer.case_id == case.id)))
+    have = {(t.clock_id, t.kind, t.due_at): t for t in timers if t.fired_at is None}
+    fired = {(t.clock_id, t.kind, t.due_at) for t in timers if t.fired_at is not None}
+    want = {key for c in clocks for key in desired_timers(c, rows[c.key].id, fired, now)}
+    stale = [t.id for key, t in have.items() if key not in want]
+    if stale:
+        session.execute(delete(SlaTimer).where(SlaTimer.id.in_(stale)))
+    added = want - set(have)
+    for clock_id, kind, due in sorted(added, key=lambda k: k[2]):
+        session.add(SlaTimer(case_id=case.id, clock_id=clock_id, kind=kind, due_at=due))
+    case.overdue = any(c.state is ClockState.OVERDUE for c in clocks)
+    if added:
+        wake_worker(session)
+    return clocks
+
+
+def wake_worker(session: Session) -> None:
+    """Wake the timer workers once this transaction commits.
+
+    Not a NOTIFY inside the transaction: PostgreSQL serialises the commits of every transaction
+    that notifies, which would cap intake; the per-process notifier sends it right after commit.
+    """
+    session.info[_WAKE_FLAG] = True
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_WAKE_FLAG, False):
+        if is_postgres(session):
+            notifier(session.get_bind().engine).wake(WAKE_CHANNEL)
+        else:
+            wakeup.set()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_WAKE_FLAG, None)
+
+
+@hooks.on_transition
+def on_case_transition(session: Session, transition: hooks.Transition) -> None:
+    if transition.action in CLOCK_ACTIONS:
+        sync_case_clocks(session, transition.case, transition.at)
