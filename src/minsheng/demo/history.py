@@ -256,6 +256,10 @@ def _take(session: Session, plan: Plan, step: Step, case_ids: dict[int, int], ca
         if master is None:
             raise DomainError("主案件不存在")
         body["master_case_id"] = master
+    if step.action == "assign":
+        current = session.execute(select(Case.status, Case.unit_code).where(Case.id == case_id)).one()
+        if tuple(current) == ("assigned", body.get("unit")):
+            return  # the router already assigned it there (智能派单)
     actor = {"calltaker": lambda: cast.role("call_taker"), "citydisp": lambda: cast.role("city_dispatcher"),
              "supervisor": lambda: cast.role("supervisor"), "system": lambda: cast.system}.get(step.role)
     if actor is not None:
