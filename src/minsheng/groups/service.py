@@ -47,10 +47,16 @@ MEMBER_KINDS = frozenset({"department", "utility", "town_centre", "village"})
 
 def facts_of(session: Session, case: Case) -> prop.CaseFacts:
     category = session.get(Category, case.category_code) if case.category_code else None
+    suggested = []
+    for top in (case.suggestions or {}).get("top") or []:
+        cat = session.get(Category, top.get("category") or "")
+        if cat is not None and top.get("unit"):
+            suggested.append((str(top["unit"]), cat.name, float(top.get("confidence") or 0)))
     return prop.CaseFacts(
         content=case.content, address=case.address, category_code=case.category_code,
         category_name=category.name if category else None, category_dept=category.dept if category else None,
-        town_code=case.town_code, village_code=case.village_code, current_unit=case.unit_code)
+        town_code=case.town_code, village_code=case.village_code, current_unit=case.unit_code,
+        suggested=tuple(suggested))
 
 
 def unit_infos(session: Session) -> list[prop.UnitInfo]:
