@@ -101,3 +101,21 @@ def test_the_in_process_loop_fires_due_clocks_and_stops(db, actors, fake_clock, 
     monkeypatch.setenv("MINSHENG_RUN_WORKER_IN_PROCESS", "false")
     get_settings.cache_clear()
     assert clockwork.start_in_process(None) is None
+
+
+def test_every_proposal_notification_has_its_own_chinese_template(db, actors, fake_clock) -> None:
+    from minsheng.integrations.notify.templates import TEMPLATES, render
+
+    pid = setup(db, actors)
+    fake_clock.advance(days=4)
+    sweep(db)
+    fake_clock.advance(days=2)
+    sweep(db)
+    with db.read_session() as s:
+        payloads = [m.payload for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+    events = [p["event"] for p in payloads]
+    assert events == ["proposal_assigned", "proposal_sla_warning", "proposal_sla_breach"]
+    texts = [render(p["event"], p["params"]) for p in payloads]
+    assert all(p["event"] in TEMPLATES for p in payloads)
+    assert texts[0].startswith("【民声一键办】建议提案第12号《关于加快老旧小区加装电梯的建议》已交办贵单位主办")
+    assert "「签收」" in texts[2] and "已提交督办" in texts[2] and pid

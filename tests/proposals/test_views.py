@@ -172,3 +172,16 @@ def test_attachments_follow_the_proposals_scope(client, login, do, assigned) -> 
     detail = client.get(f"/api/v1/proposals/{assigned}", headers=login("zjj")).json()
     assert [a["filename"] for a in detail["attachments"]] == ["原件.pdf"]
     assert detail["timeline"][-1]["action"] == "attach"
+
+
+def test_people_named_in_the_record_are_found_behind_their_titles(db, delivered) -> None:
+    from minsheng.proposals.publication import names_in_record
+    from minsheng.proposals.queries import records
+
+    with db.read_session() as s:
+        from minsheng.proposals.models import Proposal
+
+        p = s.get(Proposal, delivered)
+        assert p is not None
+        # 沈建华 leads (a public role); 王建国 and 李明 are behind 副局长 and 科员
+        assert names_in_record(p, records(s, delivered)) == {"王建国", "李明"}

@@ -43,6 +43,9 @@ def test_the_editor_may_rewrite_sections_before_publishing(client, login, do, de
     html = client.get(f"/public/proposals/{delivered}").text
     assert "多次上门沟通" in html and "感谢市住建局的认真办理" in html
     assert do("editor", delivered, "publish", expect=422, result="")["field"] == "result"
+    # what the editor types is redacted as well
+    detail = publish(client, login, do, delivered, words="感谢科员李明，电话13800001111，住东湖路8号。")
+    assert detail["public"]["words"] == "感谢科员李某，电话[电话已隐去]，住东湖路×号。"
 
 
 def test_unpublished_proposals_are_not_public(client, login, do, delivered) -> None:

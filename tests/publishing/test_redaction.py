@@ -88,3 +88,10 @@ def test_text_without_personal_data_is_unchanged_and_redaction_is_idempotent(tex
     assert redact_text(text) == text
     once = redact_text(f"市民张三丰{text}13812345678东湖路8号")
     assert redact_text(once) == once
+
+
+def test_looks_like_name() -> None:
+    from minsheng.publishing.redaction import looks_like_name
+
+    assert looks_like_name("李明") and looks_like_name("王建国") and looks_like_name("欧阳娜娜")
+    assert not looks_like_name("科员李明") and not looks_like_name("会议室") and not looks_like_name("李")

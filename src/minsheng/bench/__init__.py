@@ -17,6 +17,7 @@ MODULES = (
     "minsheng.bench.sla",
     "minsheng.bench.console",
     "minsheng.bench.proposals",
+    "minsheng.bench.channels",
     "minsheng.bench.groups",
 )
 

@@ -116,7 +116,7 @@ def do_fire_due_clocks(session: Session, *, now: datetime | None = None, limit: 
             continue
         label = clocks.STAGE_LABELS.get(row.stage, row.stage)
         params = {"proposal_id": p.id, "number": p.number, "title": p.title, "stage": row.stage,
-                  "due_at": row.due_at.isoformat(), "unit": row.unit_code}
+                  "stage_label": label, "due_at": row.due_at.isoformat(), "unit": row.unit_code}
         if row.warned_at is None:
             row.warned_at = now
             if row.due_at > now:  # a clock found already past due goes straight to its breach

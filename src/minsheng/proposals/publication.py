@@ -25,14 +25,15 @@ from minsheng.proposals import workflow as wf
 from minsheng.proposals.models import Proposal, ProposalRecord
 from minsheng.proposals.schemas import METHOD_LABELS, NOTE_LABELS, PublishBody, ReasonBody
 from minsheng.proposals.service import act
-from minsheng.publishing.redaction import redact_text
+from minsheng.publishing.redaction import looks_like_name, redact_text
 
 COLUMN = {
     "suggestion": {"item": "建议", "lead": "领衔代表", "words": "代表感言", "role": "市人大代表",
                    "co": "联名代表"},
     "proposal": {"item": "提案", "lead": "反映人", "words": "委员感言", "role": "市政协委员", "co": "联名委员"},
 }
-_TITLE_WORDS = re.compile(r"^.*(局长|主任|书记|科长|处长|镇长|街道办|代表|委员|同志|经理|干部|村长|组长|站长|所长)")
+_TITLE_WORDS = re.compile(r"^.*(局长|主任|书记|科长|处长|镇长|街道办|代表|委员|同志|经理|干部|村长|组长|站长|所长|科员|"
+                          r"工作人员|职员|专员|主管|负责人|助理|秘书|网格员|民警|律师|记者|老师|医生|居民|村民)")
 _PAREN = re.compile(r"[（(][^）)]*[）)]")
 _NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 
@@ -53,7 +54,7 @@ def names_in_record(p: Proposal, records: list[ProposalRecord]) -> set[str]:
     for row in records:
         for token in re.split(r"[，,、;；/\s]+", _PAREN.sub("", row.people or "")):
             token = _TITLE_WORDS.sub("", token.strip())
-            if _NAME.match(token) and token not in public:
+            if _NAME.match(token) and token not in public and looks_like_name(token):
                 names.add(token)
     return names
 
@@ -90,12 +91,16 @@ def proposed_version(session: Session, p: Proposal) -> dict[str, str]:
 
 def do_publish(session: Session, proposal_id: int, body: PublishBody, actor: Actor, *,
                now: datetime | None = None) -> Proposal:
-    """Publish (or update) the tracking page; fields left out take the redacted draft."""
+    """Publish (or update) the tracking page; fields left out take the redacted draft, fields given
+    are redacted too."""
     now = now or utcnow()
 
     def change(p: Proposal) -> tuple[str, dict[str, Any]]:
         draft = proposed_version(session, p)
-        chosen = {key: (getattr(body, key) if getattr(body, key) is not None else draft[key]) for key in draft}
+        names = names_in_record(p, queries.records(session, p.id))
+        # what the editor typed goes through the same redaction: nothing personal slips out by hand
+        chosen = {key: redact_text(getattr(body, key), names) if getattr(body, key) is not None else draft[key]
+                  for key in draft}
         if not chosen["result"].strip():
             raise InvalidField("result", "办理结果不能为空")
         first = not p.published

@@ -180,7 +180,8 @@ def do_assign(session: Session, proposal_id: int, body: AssignBody, actor: Actor
             enqueue(session, "notify", {
                 "event": "proposal_assigned", "to": {"kind": "unit", "unit": unit.code, "roles": ["handler", "leader"]},
                 "params": {"proposal_id": p.id, "number": p.number, "title": p.title,
-                           "role": "host" if unit is host else "assist"}}, now=now)
+                           "role": "host" if unit is host else "assist",
+                           "role_label": "主办" if unit is host else "协办"}}, now=now)
 
     return act(session, proposal_id, wf.Action.ASSIGN, actor, now, change, after=after)
 

@@ -89,6 +89,15 @@ def surname_of(name: str) -> str:
     return name[:1]
 
 
+def looks_like_name(token: str) -> bool:
+    """2–4 Chinese characters beginning with a common surname (a compound one for 4)."""
+    if not 2 <= len(token) <= 4:
+        return False
+    if any(token.startswith(c) for c in COMPOUND_SURNAMES):
+        return True
+    return token[0] in SURNAMES and len(token) <= 3
+
+
 def pseudonym(name: str) -> str:
     return surname_of(name) + "某"
 

@@ -21,10 +21,23 @@ TEMPLATES: dict[str, str] = {
     "sla_warning": "【{sign}】预警：工单{number}「{stage_label}」将于{deadline}到期，请抓紧办理。",
     "sla_breach": "【{sign}】超时：工单{number}「{stage_label}」已超过时限（{deadline}），已提级督办。",
     "review_requested": "【{sign}】群众对工单{number}的办理结果{rating_label}，请市中心复核：{comment}",
+    "sla_extension_requested": "【{sign}】工单{number}申请「{stage_label}」延期至{requested_until}，请审批：{reason}",
+    "sla_extension_approved": "【{sign}】工单{number}「{stage_label}」延期已批准，新时限{requested_until}。",
+    "sla_extension_rejected": "【{sign}】工单{number}「{stage_label}」延期未获批准，请按原时限办理。",
+    # proposals (人大代表建议、政协委员提案)
+    "proposal_assigned": "【{sign}】建议提案第{number}号《{title}》已交办贵单位{role_label}，"
+                         "请按时联系代表委员并书面答复。",
+    "proposal_returned": "【{sign}】建议提案第{number}号申请调整：{reason}，请重新交办。",
+    "proposal_reply_for_approval": "【{sign}】建议提案第{number}号《{title}》的答复已拟好，请审批。",
+    "proposal_reply_delivered": "【{sign}】建议提案第{number}号《{title}》已答复代表委员，请征询其意见。",
+    "proposal_reopened": "【{sign}】代表委员对建议提案第{number}号的答复不满意，请开展第{round}轮办理。",
+    "proposal_sla_warning": "【{sign}】预警：建议提案第{number}号《{title}》「{stage_label}」将于{deadline}到期。",
+    "proposal_sla_breach": "【{sign}】超时：建议提案第{number}号《{title}》「{stage_label}」已超过时限（{deadline}），"
+                           "已提交督办。",
 }
 GENERIC = "【{sign}】工单{number}有新动态（{event}）。"
 STAGE_LABELS = {"sign": "签收", "dispatch": "派遣到场", "arrive": "到达现场", "feedback": "反馈结果",
-                "reply": "答复", "proposal_reply": "提案答复"}
+                "reply": "答复", "proposal_reply": "提案答复", "contact": "联系代表委员"}
 RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 SHORT = 40
 

@@ -67,7 +67,7 @@
     a.className = "toast fast"; a.href = "/cases/" + update.id; a.setAttribute("role", "alert");
     a.innerHTML = "<b>民声一键办 · 快速处置</b><span></span>";
     a.querySelector("span").textContent = update.title || update.number;
-    box.prepend(a);
+    box.append(a);
     setTimeout(function () { a.classList.add("fade"); }, 12000);
     setTimeout(function () { a.remove(); }, 13000);
     var title = document.title, n = 0;
