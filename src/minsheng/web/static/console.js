@@ -93,6 +93,25 @@
     return Array.prototype.some.call(el.querySelectorAll("textarea, input[type=text], input:not([type]), input[type=file]"),
       function (f) { return f.value && f.value.length > 0; });
   }
+  // a form the user opened (hidden when the page was drawn) or is typing into: do not pull it away
+  function formOpen(main) {
+    return Array.prototype.some.call(main.querySelectorAll("form"), function (f) {
+      return !f.hidden && (f.dataset.collapsible === "1" || busy(f));
+    });
+  }
+  function deferNotice() {
+    var flash = document.getElementById("flash");
+    if (flash) flash.innerHTML = '<div class="flash">案件有新动态，完成当前操作后将显示最新状态</div>';
+  }
+  // A live refresh already on its way when the user starts typing must not land on the form either.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var headers = (e.detail.requestConfig || {}).headers || {};
+    var main = document.getElementById("case-main");
+    if (headers["X-Live-Refresh"] && main && formOpen(main)) {
+      e.detail.shouldSwap = false;
+      deferNotice();
+    }
+  });
   function placeRow(update, containerPrefix) {
     var old = document.getElementById("case-" + update.id);
     if (old && busy(old) && !update.removed) return;
@@ -131,15 +150,11 @@
     } else if (page === "case") {
       var main = document.getElementById("case-main");
       if (main && String(update.id) === main.dataset.caseId) {
-        // a form the user opened (hidden when the page was drawn) or is typing into: do not pull it away
-        var open = Array.prototype.some.call(main.querySelectorAll("form"), function (f) {
-          return !f.hidden && (f.dataset.collapsible === "1" || busy(f));
-        });
-        if (open) {
-          var flash = document.getElementById("flash");
-          if (flash) flash.innerHTML = '<div class="flash">案件有新动态，完成当前操作后将显示最新状态</div>';
+        if (formOpen(main)) {
+          deferNotice();
         } else {
-          htmx.ajax("GET", location.pathname, {target: "#case-main", select: "#case-main", swap: "outerHTML"});
+          htmx.ajax("GET", location.pathname, {target: "#case-main", select: "#case-main", swap: "outerHTML",
+                                               headers: {"X-Live-Refresh": "1"}});
         }
       }
     }
