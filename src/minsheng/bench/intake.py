@@ -158,20 +158,22 @@ class CpuAccount:
     def __init__(self, server: Server, database: str) -> None:
         self.server, self.database = server, database
 
-    def _ours(self) -> float:
-        procs = [psutil.Process()]
+    def _ours(self) -> dict[str, float]:
+        groups: dict[str, list[psutil.Process]] = {"client": [psutil.Process()], "server": [], "postgresql": []}
         with contextlib.suppress(psutil.NoSuchProcess):
             root = psutil.Process(self.server.proc.pid)
-            procs += [root, *root.children(recursive=True)]
+            groups["server"] = [root, *root.children(recursive=True)]
         for p in psutil.process_iter(["name", "cmdline"]):
             if (p.info["name"] or "").startswith("postgres") and self.database in " ".join(p.info["cmdline"] or []):
-                procs.append(p)
-        total = 0.0
-        for p in procs:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                t = p.cpu_times()
-                total += t.user + t.system
-        return total
+                groups["postgresql"].append(p)
+        totals = {}
+        for name, procs in groups.items():
+            totals[name] = 0.0
+            for p in procs:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    t = p.cpu_times()
+                    totals[name] += t.user + t.system
+        return totals
 
     @staticmethod
     def _busy() -> float:
@@ -181,11 +183,14 @@ class CpuAccount:
     def start(self) -> None:
         self.started, self.busy0, self.ours0 = time.perf_counter(), self._busy(), self._ours()
 
-    def stop(self) -> dict[str, float]:
+    def stop(self, requests: int) -> dict[str, float]:
         seconds = time.perf_counter() - self.started
-        busy, ours = self._busy() - self.busy0, self._ours() - self.ours0
+        ours_now = self._ours()
+        used = {k: ours_now[k] - self.ours0.get(k, 0.0) for k in ours_now}
+        busy, ours = self._busy() - self.busy0, sum(used.values())
         return {"ours_cores": round(ours / seconds, 2), "others_cores": round(max(0.0, busy - ours) / seconds, 2),
-                "load_average_1m": round(os.getloadavg()[0], 2)}
+                "load_average_1m": round(os.getloadavg()[0], 2),
+                **{f"{k}_cpu_ms_per_case": round(1000 * v / max(1, requests), 3) for k, v in used.items()}}
 
 
 def run_intake(params: IntakeParams, log: Any = print) -> dict[str, Any]:
@@ -209,7 +214,7 @@ def run_intake(params: IntakeParams, log: Any = print) -> dict[str, Any]:
             sampler.start()
             cpu.start()
             load = run_load("127.0.0.1", server.port, encoded[params.warmup:], params.concurrency)
-            cpu_use = cpu.stop()
+            cpu_use = cpu.stop(params.requests)
             rss = sampler.stop()
         finally:
             server.stop()
