@@ -45,6 +45,7 @@ class IntakeParams:
     concurrency: int = 16
     workers: int = 2
     seed: int = 20261125
+    max_seconds: float = 60.0  # the timed run stops early after this long (a slow build still finishes)
 
 
 def payloads(count: int, seed: int) -> list[dict[str, Any]]:
@@ -206,22 +207,25 @@ def run_intake(params: IntakeParams, log: Any = print) -> dict[str, Any]:
             encoded = [build_post("127.0.0.1", server.port, "/api/v1/cases", token,
                                   json.dumps(b, ensure_ascii=False).encode()) for b in bodies]
             log(f"预热 {params.warmup} 次请求 …")
-            run_load("127.0.0.1", server.port, encoded[: params.warmup], params.concurrency)
+            run_load("127.0.0.1", server.port, encoded[: params.warmup], params.concurrency,
+                     max_seconds=params.max_seconds)
             log(f"压测 {params.requests} 次请求，{params.concurrency} 个并发连接，{params.workers} 个服务进程 …")
             sampler = RssSampler(server)
             cpu = CpuAccount(server, url.rsplit("/", 1)[-1])
             load_before = round(os.getloadavg()[0], 2)
             sampler.start()
             cpu.start()
-            load = run_load("127.0.0.1", server.port, encoded[params.warmup:], params.concurrency)
-            cpu_use = cpu.stop(params.requests)
+            load = run_load("127.0.0.1", server.port, encoded[params.warmup:], params.concurrency,
+                            max_seconds=params.max_seconds)
+            cpu_use = cpu.stop(len(load.latencies))
             rss = sampler.stop()
         finally:
             server.stop()
         if load.first_error:
             raise RuntimeError(f"requests failed: {load.statuses} first: {load.first_error}")
         log("原始 psycopg 插入同样的行 …")
-        raw = raw_insert_rate(url, bodies[params.warmup:], params.concurrency, USERNAME)
+        raw = raw_insert_rate(url, bodies[params.warmup:params.warmup + len(load.latencies)], params.concurrency,
+                              USERNAME)
         pg = server_version(url)
     ok = len(load.latencies)
     cases_per_s = ok / load.seconds
@@ -243,6 +247,7 @@ def run_intake(params: IntakeParams, log: Any = print) -> dict[str, Any]:
         "targets": TARGETS,
         "params": {
             "requests": params.requests, "warmup": params.warmup, "concurrency": params.concurrency,
+            "max_seconds": params.max_seconds,
             "server_workers": params.workers, "seed": params.seed, "endpoint": "POST /api/v1/cases",
             "server": "minsheng serve --no-access-log (uvicorn, uvloop, httptools; SO_REUSEPORT per worker)",
             "load_generator": "one asyncio (uvloop) process with keep-alive connections, on the same 2 cores",
@@ -269,10 +274,12 @@ def register(bench_app: typer.Typer) -> None:
         warmup: Annotated[int, typer.Option(help="预热请求数（不计时）")] = IntakeParams.warmup,
         concurrency: Annotated[int, typer.Option(help="并发连接数")] = IntakeParams.concurrency,
         workers: Annotated[int, typer.Option(help="uvicorn 工作进程数")] = IntakeParams.workers,
+        max_seconds: Annotated[float, typer.Option(help="计时阶段最长秒数（到时即停）")] = IntakeParams.max_seconds,
         out: Annotated[Path | None, typer.Option(help="结果目录，默认 benchmarks/results")] = None,
     ) -> None:
         """受理速度：HTTP 接口每秒建案数、延迟 p50/p99、服务内存，及与原始 psycopg 插入之比。"""
-        result = run_intake(IntakeParams(requests, warmup, concurrency, workers), log=typer.echo)
+        result = run_intake(IntakeParams(requests, warmup, concurrency, workers, max_seconds=max_seconds),
+                            log=typer.echo)
         path = write_result("intake", result, out)
         typer.echo(json.dumps({k: result[k] for k in ("cases_per_s", "latency_ms_p50", "latency_ms_p99",
                                                        "server_rss_mb", "raw_cases_per_s", "ratio",

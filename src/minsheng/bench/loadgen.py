@@ -36,11 +36,14 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return status, body
 
 
-async def _connection(host: str, port: int, requests: list[bytes], expect: int, result: LoadResult) -> None:
+async def _connection(host: str, port: int, requests: list[bytes], expect: int, result: LoadResult,
+                      deadline: float) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         for request in requests:
             started = time.perf_counter()
+            if started > deadline:
+                break
             writer.write(request)
             status, body = await _read_response(reader)
             elapsed = time.perf_counter() - started
@@ -53,22 +56,26 @@ async def _connection(host: str, port: int, requests: list[bytes], expect: int, 
         writer.close()
 
 
-async def _run(host: str, port: int, requests: list[bytes], concurrency: int, expect: int) -> LoadResult:
+async def _run(host: str, port: int, requests: list[bytes], concurrency: int, expect: int,
+               max_seconds: float) -> LoadResult:
     result = LoadResult(0.0)
     shares = [requests[i::concurrency] for i in range(concurrency)]
     started = time.perf_counter()
-    await asyncio.gather(*(_connection(host, port, share, expect, result) for share in shares))
+    deadline = started + max_seconds
+    await asyncio.gather(*(_connection(host, port, share, expect, result, deadline) for share in shares))
     result.seconds = time.perf_counter() - started
     return result
 
 
-def run_load(host: str, port: int, requests: list[bytes], concurrency: int, expect: int = 201) -> LoadResult:
+def run_load(host: str, port: int, requests: list[bytes], concurrency: int, expect: int = 201,
+             max_seconds: float = float("inf")) -> LoadResult:
+    """Send `requests` over `concurrency` connections; each stops early once `max_seconds` have passed."""
     try:
         import uvloop
 
-        return uvloop.run(_run(host, port, requests, concurrency, expect))
+        return uvloop.run(_run(host, port, requests, concurrency, expect, max_seconds))
     except ImportError:  # pragma: no cover - uvloop is a dependency
-        return asyncio.run(_run(host, port, requests, concurrency, expect))
+        return asyncio.run(_run(host, port, requests, concurrency, expect, max_seconds))
 
 
 def percentile(values: list[float], p: float) -> float:
