@@ -20,6 +20,7 @@ from sqlalchemy import delete, insert, select, text
 import minsheng.models  # noqa: F401
 from minsheng import clock as clock_module
 from minsheng.api import deps
+from minsheng.cases import numbers
 from minsheng.clock import FakeClock
 from minsheng.db import Base, Database, set_db
 from minsheng.directory.actors import Actor
@@ -111,6 +112,7 @@ class Prepared:
 
     def reset(self) -> None:
         tables = Base.metadata.sorted_tables
+        numbers.forget_reserved()  # the counters are emptied below
         with self.db.session() as s:
             if self.db.is_postgres:
                 names = ", ".join(f'"{t.name}"' for t in tables)

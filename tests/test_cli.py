@@ -85,3 +85,22 @@ def test_api_key_is_printed_last_and_stored_hashed(fresh_url: str) -> None:
         stored = s.scalars(select(ApiKey)).one()
         assert stored.system == "12345" and key not in stored.key_hash
     db.dispose()
+
+
+def test_load_config_stores_routing_rules(fresh_url: str, tmp_path: Path) -> None:
+    from minsheng.routing.assign import OverrideRule
+    from minsheng.routing.cityconfig import rules_from_db
+
+    city = tmp_path / "city"
+    shutil.copytree(demo_config_dir(), city)
+    (city / "routing.yaml").write_text("rules:\n  - {category: SZ02, unit: ZX-DH}\n", encoding="utf-8")
+    run("db", "upgrade")
+    run("load-config", str(city))
+    assert "配置无变化" in run("load-config", str(city))
+    (city / "routing.yaml").write_text("rules:\n  - {category: SZ02, unit: NOPE}\n", encoding="utf-8")
+    result = runner.invoke(app, ["load-config", str(city)])
+    assert result.exit_code != 0 and "routing.yaml" in result.output
+    db = Database(fresh_url)
+    with db.read_session() as s:
+        assert rules_from_db(s) == [OverrideRule(category="SZ02", unit="ZX-DH")]
+    db.dispose()

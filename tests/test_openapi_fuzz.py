@@ -16,7 +16,7 @@ from minsheng.app import create_app
 from minsheng.clock import utcnow
 from minsheng.directory.security import do_create_api_key
 
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 10
 
 
 @pytest.fixture

@@ -172,9 +172,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
           access_log: Annotated[bool, typer.Option("--access-log/--no-access-log")] = True,
           log_level: str = "info") -> None:
     """启动 API 和控制台（多进程时各进程以 SO_REUSEPORT 共用端口）。"""
-    from minsheng.server import serve as run_server
+    from minsheng.server import exec_serve
 
-    run_server(host, port, workers, log_level=log_level, access_log=access_log)
+    exec_serve(host, port, workers, log_level=log_level, access_log=access_log)
 
 
 @app.command()

@@ -8,7 +8,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, Integer, MetaData, Select, any_, bindparam, create_engine, event
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -91,6 +103,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+_INSERT_IGNORING: dict[tuple[str, str, bool], Any] = {}
+
+
+def insert_unless_exists(session: Session, table: Table, values: dict[str, Any], *, unique: str) -> bool:
+    """INSERT … ON CONFLICT (unique) DO NOTHING, on either backend; True when the row was written.
+    The statement is built once per table (values go as parameters, so its compiled form is cached)."""
+    from sqlalchemy.dialects import sqlite
+
+    pg = is_postgres(session)
+    key = (table.name, unique, pg)
+    stmt = _INSERT_IGNORING.get(key)
+    if stmt is None:
+        stmt = (postgresql.insert if pg else sqlite.insert)(table).on_conflict_do_nothing(index_elements=[unique])
+        _INSERT_IGNORING[key] = stmt
+    return bool(session.connection().execute(stmt, values).rowcount == 1)
 
 
 def is_postgres(bind: Engine | Session) -> bool:

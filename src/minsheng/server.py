@@ -1,27 +1,30 @@
 """Serving the app with uvicorn: one process, or one process per worker on a shared port.
 
-With several workers, each process binds its own listening socket with SO_REUSEPORT, so the kernel
-spreads new connections evenly over them. (With uvicorn's one shared socket the first worker to wake
-takes most keep-alive connections: under load one worker did ~90% of the work.) The parent process
-restarts a worker that dies and stops them all on Ctrl-C / SIGTERM.
+With several workers, each worker process binds its own listening socket with SO_REUSEPORT, so the
+kernel spreads new connections evenly over them. (With uvicorn's one shared socket the first worker
+to wake takes most keep-alive connections: under load one worker did ~90% of the work.) A small
+supervisor restarts a worker that dies and stops them all on Ctrl-C / SIGTERM.
+
+`minsheng serve` replaces itself with `python -m minsheng.server …` so that neither the supervisor
+nor the workers carry what the CLI imports for its other commands (the routing tools load
+scikit-learn: ~80 MB per process).
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from typing import Any
 
 APP = "minsheng.app:create_app"
 
 
-def _config(host: str, port: int, log_level: str, access_log: bool) -> Any:
-    import uvicorn
-
-    return uvicorn.Config(APP, factory=True, host=host, port=port, loop="uvloop", http="httptools",
-                          log_level=log_level, access_log=access_log)
+# Consoles hold server-sent-event streams open: shutdown does not wait for them (browsers reconnect).
+GRACE_SECONDS = 5
 
 
 def _bind(host: str, port: int, reuse_port: bool) -> socket.socket:
@@ -34,27 +37,35 @@ def _bind(host: str, port: int, reuse_port: bool) -> socket.socket:
     return sock
 
 
-def _worker(host: str, port: int, log_level: str, access_log: bool) -> None:
+def run_single(host: str, port: int, *, log_level: str = "info", access_log: bool = True,
+               reuse_port: bool = False) -> None:
+    """One uvicorn process serving the app (blocks until stopped)."""
     import uvicorn
 
-    sock = _bind(host, port, reuse_port=True)
-    uvicorn.Server(_config(host, port, log_level, access_log)).run(sockets=[sock])
+    config = uvicorn.Config(APP, factory=True, host=host, port=port, loop="uvloop", http="httptools",
+                            log_level=log_level, access_log=access_log, timeout_graceful_shutdown=GRACE_SECONDS)
+    if reuse_port:
+        uvicorn.Server(config).run(sockets=[_bind(host, port, reuse_port=True)])
+    else:
+        uvicorn.Server(config).run()
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, *, log_level: str = "info",
-          access_log: bool = True) -> None:
-    import uvicorn
+def _spawn(host: str, port: int, log_level: str, access_log: bool) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "minsheng.server", "worker", host, str(port), log_level,
+                             "1" if access_log else "0"])
 
+
+def supervise(host: str, port: int, workers: int, *, log_level: str = "info", access_log: bool = True) -> int:
+    """Run `workers` worker processes on host:port until SIGINT/SIGTERM; the exit status."""
     if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
-        uvicorn.run(APP, factory=True, host=host, port=port, workers=max(1, workers), loop="uvloop",
-                    http="httptools", log_level=log_level, access_log=access_log)
-        return
-    _bind(host, port, reuse_port=False).close()  # fail now, plainly, if someone else holds the port
-    ctx = multiprocessing.get_context("spawn")
-    args = (host, port, log_level, access_log)
-    procs = [ctx.Process(target=_worker, args=args, name=f"minsheng-worker-{i}") for i in range(workers)]
-    for p in procs:
-        p.start()
+        run_single(host, port, log_level=log_level, access_log=access_log)
+        return 0
+    try:
+        _bind(host, port, reuse_port=False).close()  # fail now, plainly, if someone else holds the port
+    except OSError as exc:
+        print(f"无法监听 {host}:{port}：{exc}", file=sys.stderr)
+        return 1
+    procs = [_spawn(host, port, log_level, access_log) for _ in range(workers)]
     stopping = False
 
     def stop(_signum: int, _frame: Any) -> None:
@@ -66,15 +77,39 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, *, log_le
     try:
         while not stopping:
             for i, p in enumerate(procs):
-                if not p.is_alive() and not stopping:
-                    procs[i] = ctx.Process(target=_worker, args=args, name=p.name)
-                    procs[i].start()
+                if p.poll() is not None and not stopping:
+                    procs[i] = _spawn(host, port, log_level, access_log)
             time.sleep(0.5)
     finally:
         for p in procs:
-            if p.is_alive():
+            if p.poll() is None:
                 p.terminate()  # SIGTERM: uvicorn finishes in-flight requests, then exits
         for p in procs:
-            p.join(30)
-            if p.is_alive():
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
                 p.kill()
+                p.wait()
+    return 0
+
+
+def exec_serve(host: str, port: int, workers: int, *, log_level: str = "info", access_log: bool = True) -> None:
+    """Replace this process with a fresh, lean `python -m minsheng.server serve …`."""
+    os.execv(sys.executable, [sys.executable, "-m", "minsheng.server", "serve", host, str(port), str(workers),
+                              log_level, "1" if access_log else "0"])
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 5 and argv[0] == "worker":
+        _, host, port, log_level, access_log = argv
+        run_single(host, int(port), log_level=log_level, access_log=access_log == "1", reuse_port=True)
+        return 0
+    if len(argv) == 6 and argv[0] == "serve":
+        _, host, port, workers, log_level, access_log = argv
+        return supervise(host, int(port), int(workers), log_level=log_level, access_log=access_log == "1")
+    print("usage: python -m minsheng.server serve HOST PORT WORKERS LOG_LEVEL ACCESS_LOG(0|1)", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,82 +1,72 @@
-"""Each member's own clocks (pure): deadlines from the track, states at any instant, pauses."""
+"""Members' clocks are SLA clocks: the group's timeline lines, replayed with the case's, move them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from minsheng.directory.config import demo_config_dir, load_city_config
+from minsheng.groups import clocks
+from minsheng.sla.calendar import ContinuousCalendar
+from minsheng.sla.clocks import replay, timeline_clock_events
+from minsheng.sla.policy import ClockState, Op, Stage, compute_clocks
 
-from minsheng.groups.clocks import (
-    ContinuousCalendar,
-    Limits,
-    after_pause,
-    deadlines,
-    limits_from_sla,
-    member_clock,
-)
-
-CAL = ContinuousCalendar()
 T0 = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+FAST = load_city_config(demo_config_dir()).sla.tracks["fast"]  # sign PT1M, dispatch PT5M, feedback PT24H
 
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def clock(now: float, done: float | None = None, ended: float | None = None, paused: bool = False):
-    return member_clock(CAL, "sign", T0, at(100), at(done) if done is not None else None, at(now), warn_at=0.8,
-                        ended_at=at(ended) if ended is not None else None, paused=paused)
+def states(lines: list[tuple[float, str, dict]], now: float) -> dict[str, str]:
+    events = replay([(at(s), action, data) for s, action, data in lines])
+    return {c.key: c.state.value for c in compute_clocks(FAST, ContinuousCalendar(), events, at(now))}
 
 
-def test_limits_come_from_the_track_of_the_loaded_sla_document() -> None:
-    sla = {"tracks": {"fast": {"sign": 60, "dispatch": 300, "feedback": 86400, "warn_at": 0.8},
-                      "normal": {"sign": 7200, "feedback": 259200}}}
-    assert limits_from_sla(sla, "fast") == Limits(60, 86400, 0.8)
-    assert limits_from_sla(sla, "normal") == Limits(7200, 259200, 0.8)
-    assert limits_from_sla(sla, "missing") == Limits(None, None, 0.8)
-    assert deadlines(CAL, Limits(60, 86400), T0) == (at(60), at(86400))
-    assert deadlines(CAL, Limits(None, 86400), T0) == (None, at(86400))
+def test_the_group_lines_are_registered_with_the_sla_replay() -> None:
+    assert all(timeline_clock_events[action] is fn for action, fn in clocks.LINES.items())
+    events = clocks.LINES["group_form"](T0, {"lead": "L", "members": ["A", "B"]})
+    assert [(e.op, e.stage, e.unit) for e in events] == [
+        (Op.START, Stage.SIGN, "A"), (Op.START, Stage.FEEDBACK, "A"),
+        (Op.START, Stage.SIGN, "B"), (Op.START, Stage.FEEDBACK, "B")]
+    assert clocks.LINES["group_leave_decision"](T0, {"unit": "A", "approve": False}) == []
 
 
-@pytest.mark.parametrize(("now", "done", "ended", "paused", "state"), [
-    (10, None, None, False, "ok"),
-    (80, None, None, False, "warning"),  # 80% of the limit
-    (101, None, None, False, "overdue"),
-    (50, None, None, True, "paused"),
-    (150, None, None, True, "overdue"),  # pausing does not undo a miss
-    (120, 90, None, False, "met"),
-    (120, 100, None, False, "met"),  # on the deadline is on time
-    (120, 110, None, False, "missed"),
-    (50, 90, None, False, "ok"),  # seen before it was done
-    (120, None, 60, False, "cancelled"),  # the member left in time
-    (120, None, 110, False, "missed"),  # it left after missing
-])
-def test_states(now, done, ended, paused, state) -> None:
-    assert clock(now, done, ended, paused).state == state
+def test_each_member_signs_and_answers_on_its_own_clock() -> None:
+    lines = [(0, "assign", {"unit": "L"}), (0, "group_form", {"members": ["A", "B"]}),
+             (30, "group_sign", {"unit": "A"}), (40, "sign", {"unit": "L"}), (3600, "group_part", {"unit": "A"})]
+    got = states(lines, now=7200)
+    assert got["sign:A:1"] == "met" and got["sign:L:1"] == "met"
+    assert got["sign:B:1"] == "overdue"  # B never signed within the minute
+    assert got["feedback:A:1"] == "met" and got["feedback:B:1"] == "ok" and got["feedback:L:1"] == "ok"
+    assert "dispatch:A:1" not in got  # a co-unit has no dispatch clock of its own
 
 
-def test_on_time_and_remaining() -> None:
-    assert clock(120, done=90).on_time is True and clock(120, done=110).on_time is False
-    assert clock(10).on_time is None
-    assert clock(30).remaining_seconds == 70 and clock(130).remaining_seconds == -30
-    assert clock(130, done=90).remaining_seconds == 10  # frozen when done
-    assert member_clock(CAL, "part", T0, None, None, at(5)) is None  # no limit, no clock
+def test_a_unit_that_leaves_stops_counting_and_one_added_later_starts_then() -> None:
+    lines = [(0, "assign", {"unit": "L"}), (0, "group_form", {"members": ["A"]}),
+             (20, "group_leave_decision", {"unit": "A", "approve": True}),
+             (100, "group_add", {"unit": "C"})]
+    events = replay([(at(s), a, d) for s, a, d in lines])
+    clock_list = compute_clocks(FAST, ContinuousCalendar(), events, at(130))
+    by_key = {c.key: c for c in clock_list}
+    assert by_key["sign:A:1"].state is ClockState.CANCELLED and by_key["feedback:A:1"].state is ClockState.CANCELLED
+    assert by_key["sign:C:1"].started_at == at(100) and by_key["sign:C:1"].deadline == at(160)
+    assert by_key["sign:C:1"].state is ClockState.OK
 
 
-def test_a_pause_moves_a_running_deadline_by_the_paused_time() -> None:
-    assert after_pause(CAL, at(100), at(20), at(80)) == at(160)
-    assert after_pause(CAL, None, at(20), at(80)) is None
-    assert after_pause(CAL, at(100), at(80), at(20)) == at(100)  # never backwards
+def test_the_joint_feedback_and_approval_settle_every_clock() -> None:
+    lines = [(0, "assign", {"unit": "L"}), (0, "group_form", {"members": ["A"]}), (10, "sign", {"unit": "L"}),
+             (20, "group_sign", {"unit": "A"}), (50, "group_part", {"unit": "A"}), (60, "feedback", {}),
+             (70, "approve", {})]
+    got = states(lines, now=90000)
+    assert {k: v for k, v in got.items() if not k.startswith("dispatch")} == {
+        "sign:L:1": "met", "feedback:L:1": "met", "sign:A:1": "met", "feedback:A:1": "met"}
 
 
-@given(st.integers(0, 500), st.one_of(st.none(), st.integers(0, 500)), st.one_of(st.none(), st.integers(0, 500)))
-def test_a_clock_is_met_only_when_done_by_its_deadline_and_first(now, done, ended) -> None:
-    c = clock(now, done, ended)
-    seen_done = done is not None and done <= now
-    seen_end = ended is not None and ended <= now
-    assert (c.state == "met") == (seen_done and done <= 100 and (not seen_end or done <= ended))
-    assert (c.state == "overdue") == (now > 100 and not seen_done and not seen_end)
-    assert (c.state == "cancelled") == (seen_end and ended <= 100 and (not seen_done or ended < done))
-    assert c.state in ("ok", "warning", "overdue") or seen_done or seen_end
+def test_reopening_restarts_the_members_clocks() -> None:
+    lines = [(0, "assign", {"unit": "L"}), (0, "group_form", {"members": ["A"]}), (10, "group_sign", {"unit": "A"}),
+             (20, "group_part", {"unit": "A"}), (30, "feedback", {}), (40, "approve", {}),
+             (500, "reopen", {}), (500, "group_restart", {"units": ["A"]})]
+    got = states(lines, now=510)
+    assert got["sign:A:2"] == "ok" and got["feedback:A:2"] == "ok" and got["sign:L:2"] == "ok"
+    assert got["sign:A:1"] == "met"

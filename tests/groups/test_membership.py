@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tests.groups.helpers import (
     case_action,
@@ -122,3 +122,27 @@ def test_suspension_moves_the_running_member_deadlines(client, login, fake_clock
     assert (_at(dh["sign_due_at"]) - _at(before["ZX-DH"][0])).total_seconds() == 3600  # unsigned: moved
     assert zfj["sign_due_at"] == before["ZFJ"][0]  # already signed: untouched
     assert (_at(zfj["part_due_at"]) - _at(before["ZFJ"][1])).total_seconds() == 3600
+
+
+def test_a_co_unit_missing_its_sign_clock_is_warned_breached_and_counted(client, login, db, fire) -> None:
+    cid = new_case(client, login)
+    form(client, login, cid)  # a normal-track case: sign-for within 2 working hours (09:00 on a Wednesday)
+    group_call(client, login, "zjj", cid, "sign")
+    group_call(client, login, "dh_disp", cid, "sign")
+    assert fire(timedelta(minutes=100)) >= 1  # the 80% warning of ZFJ's sign-for clock
+    warned = [n for n in notifications(db, "sla_warning") if n["params"]["unit"] == "ZFJ"]
+    assert warned and warned[0]["to"] == {"kind": "unit", "unit": "ZFJ", "roles": ["handler", "town_dispatcher"]}
+    fire(timedelta(minutes=25))
+    breached = [n for n in notifications(db, "sla_breach") if n["params"]["unit"] == "ZFJ"]
+    assert {n["to"]["unit"] for n in breached} == {"ZFJ", "SZZX"}  # the unit and its supervising centre
+    case = detail(client, login, "citydisp", cid)
+    assert case["overdue"] and case["escalated"] and case["level"] == "city"
+    assert case["timeline"][-1]["action"] == "escalate" and "签收超时" in case["timeline"][-1]["note"]
+    zfj = member(case["extra"]["group"], "ZFJ")
+    assert zfj["overdue"] and zfj["clocks"][0]["state"] == "overdue"
+    group_call(client, login, "zfj", cid, "sign")  # late
+    rates = ok(client.get("/api/v1/stats/sla", params={"by": "unit", "stage": "sign"}, headers=login("citydisp")))
+    by_unit = {r["unit"]: r for r in rates["totals"]}
+    assert (by_unit["ZFJ"]["total"], by_unit["ZFJ"]["on_time"]) == (1, 0)  # its group work counts against it
+    assert (by_unit["ZX-DH"]["total"], by_unit["ZX-DH"]["on_time"]) == (1, 1)
+    assert (by_unit["ZJJ"]["total"], by_unit["ZJJ"]["on_time"]) == (1, 1)

@@ -6,8 +6,11 @@ from functools import cache
 
 import pytest
 
+from minsheng.cases.models import Case
+from minsheng.db import get_db
 from minsheng.directory.config import demo_config_dir, load_city_config
 from minsheng.groups.proposal import CaseFacts, UnitInfo, duty_matches, phrase_terms, propose
+from tests.groups.helpers import HARD_CASE, ok
 
 DH, DH_VILLAGE = "330482001", "330482001001"
 
@@ -90,3 +93,39 @@ def test_members_are_capped() -> None:
     text = "停电停水燃气泄漏，宽带故障，路灯不亮，河道漂浮物，油烟扰民，拖欠工资"
     proposal = propose(CaseFacts(text, town_code=DH), pinghu_units(), max_members=3)
     assert len(proposal.members) == 3
+
+
+def test_without_a_category_the_routing_suggestions_count() -> None:
+    text = "小区门口有人摆摊卖菜，还把垃圾扔在路边"
+    plain = propose(CaseFacts(text, town_code=DH), pinghu_units())
+    assert plain.lead is not None and plain.lead.unit == "ZFJ"  # 摊贩 in its duties
+    suggested = (("SCJGJ", "食品安全", 0.7), ("ZFJ", "占道经营与流动摊贩", 0.25), ("GAJ", "治安", 0.05))
+    proposal = propose(CaseFacts(text, town_code=DH, suggested=suggested), pinghu_units())
+    assert proposal.lead is not None and proposal.lead.unit == "SCJGJ"
+    assert proposal.lead.reasons == ["智能分类建议「食品安全」（置信度70%）"]
+    zfj = next(m for m in proposal.members if m.unit == "ZFJ")
+    assert zfj.reasons[0] == "智能分类建议「占道经营与流动摊贩」（置信度25%）"
+    assert "GAJ" not in [m.unit for m in proposal.members]  # below the confidence worth mentioning
+    # a confirmed category wins over the suggestions
+    confirmed = propose(CaseFacts(text, "", "CG01", "占道经营与流动摊贩", "ZFJ", DH, suggested=suggested),
+                        pinghu_units())
+    assert confirmed.lead is not None and confirmed.lead.unit == "ZFJ"
+    assert "SCJGJ" not in [m.unit for m in confirmed.members]
+
+
+def test_the_case_suggestions_feed_the_proposal(client, login) -> None:
+    resp = client.post("/api/v1/cases", json={**HARD_CASE, "category": None}, headers=login("calltaker"))
+    cid = resp.json()["id"]
+    # what routing stores on a case at intake (Case.suggestions), on a case whose category is not known
+    # (routing fills the category at intake when its model has one; here it is cleared again)
+    with get_db().session() as s:
+        case = s.get(Case, cid)
+        assert case is not None
+        case.category_code = None
+        case.suggestions = {"category": "CG06", "confidence": 0.55, "unit": "ZFJ",
+                            "top": [{"category": "CG06", "confidence": 0.55, "unit": "ZFJ"},
+                                    {"category": "ZF01", "confidence": 0.3, "unit": "ZJJ"}]}
+    proposal = ok(client.get(f"/api/v1/cases/{cid}/group/proposal", headers=login("citydisp")))
+    assert proposal["lead"]["unit"] == "ZFJ"
+    assert "智能分类建议「餐饮油烟扰民」（置信度55%）" in proposal["lead"]["reason"]
+    assert "智能分类建议「物业服务纠纷」（置信度30%）" in {m["unit"]: m["reason"] for m in proposal["members"]}["ZJJ"]

@@ -99,3 +99,19 @@ def test_a_failed_action_leaves_no_webhook(client, make_key, login, db, actors) 
     with db.session() as s:
         do_action(s, cid, "sign", ActionBody(), actors["dh_disp"])
     assert [r.payload["event"] for r in webhooks(db, cid)] == ["case.signed"]
+
+
+def test_a_duplicate_closed_with_its_master_hands_back_the_masters_answer(client, make_key, login, db) -> None:
+    key = make_key("12345")
+    master = client.post("/api/v1/cases", json={"channel": "web", "content": "水洞埭社区窨井盖缺失"},
+                         headers=login("calltaker")).json()["id"]
+    dup = intake(client, key, callback_url=CALLBACK)
+    act(client, login("calltaker"), dup, "merge", master_case_id=master)
+    act(client, login("calltaker"), master, "answer_directly", text="井盖已补装")
+    [row] = webhooks(db, dup)
+    assert row.payload["event"] == "case.closed"
+    assert row.payload["body"]["case"]["public_answer"] == "井盖已补装"
+    with db.read_session() as s:
+        answered = s.scalars(select(OutboxMessage).where(OutboxMessage.case_id == dup,
+                                                         OutboxMessage.topic == "notify")).all()
+        assert [m.payload["event"] for m in answered] == ["case_accepted", "case_answered"]

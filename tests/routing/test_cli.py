@@ -45,3 +45,29 @@ def test_bad_input_exits_with_a_message(tmp_path: Path) -> None:
     bad.write_text("x,y\n1,2\n", encoding="utf-8")
     result = runner.invoke(router_app, ["train", str(bad), "--out", str(tmp_path / "m")])
     assert result.exit_code == 2 and "text,label" in result.output
+
+
+def test_train_from_the_database(db, actors, routed, tmp_path: Path) -> None:
+    from minsheng.cases.schemas import ActionBody, CaseCreate
+    from minsheng.cases.service import do_action, do_create_case
+
+    ct = actors["calltaker"]
+    texts = [("路灯不亮好几天了", "SZ01"), ("路灯坏了晚上很黑", "SZ01"), ("小区门口人行道上摆摊卖水果", "CG01"),
+             ("店外占道经营堵住人行道", "CG01")]
+    with db.session() as s:
+        for text, label in texts:
+            case = do_create_case(s, CaseCreate(channel="12345", content=text), ct)
+            do_action(s, case.id, "answer_directly", ActionBody(text="已转告", category=label), ct)
+    out = tmp_path / "db.model"
+    result = runner.invoke(router_app, ["train", "--from-db", "--out", str(out), "--no-embeddings"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["examples"] == 4 and summary["taxonomy"] == "config"
+    from minsheng.routing.model import RouterModel
+
+    assert RouterModel.load(out).metadata["sources"] == ["database: 4 cases"]
+
+
+def test_train_needs_files_or_the_database(tmp_path: Path) -> None:
+    result = runner.invoke(router_app, ["train", "--out", str(tmp_path / "m")])
+    assert result.exit_code == 2 and "--from-db" in result.output

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from minsheng.cases.intake import IntakeDecision, do_intake
 from minsheng.cases.schemas import CaseCreate
 from minsheng.cases.service import do_create_case
+from minsheng.sla.models import SlaClock
 from tests.web.conftest import ConsoleUser
 
 MANHOLE = {"channel": "12345", "content": "当湖街道水洞埭社区门口窨井盖缺失，夜里有人差点踩空",
@@ -21,7 +24,8 @@ def create(client: Any, headers: dict[str, str], **overrides: Any) -> dict[str, 
     return dict(detail.json())
 
 
-def test_a_confident_case_is_assigned_at_once_and_its_clock_starts(client, login, auto_assign, fake_clock) -> None:
+def test_a_confident_case_is_assigned_at_once_and_its_clock_starts(db, client, login, auto_assign,
+                                                                   fake_clock) -> None:
     case = create(client, login("citydisp"))
     s = case["suggestions"]
     assert (s["category"], s["unit"], s["town"], s["village"]) == ("SZ02", "ZJJ", "330482001", "330482001001")
@@ -34,6 +38,12 @@ def test_a_confident_case_is_assigned_at_once_and_its_clock_starts(client, login
                                                                           ("assign", "智能派单")]
     assert case["assigned_at"] == case["created_at"]  # the sign-for clock starts with the case
     assert "置信度" in case["timeline"][1]["note"]
+    sign = next(k for k in case["clocks"] if k["stage"] == "sign")
+    assert sign["unit"] == "ZJJ" and sign["state"] == "ok"
+    with db.read_session() as session:
+        started = session.scalars(select(SlaClock.started_at).where(
+            SlaClock.case_id == case["id"], SlaClock.stage == "sign")).one()
+    assert started == fake_clock.now()
 
 
 def test_below_the_threshold_it_waits_in_the_queue_with_the_top_three(client, login) -> None:
@@ -75,8 +85,8 @@ def test_the_same_request_with_its_town_goes_to_the_sub_centre(client, login, au
 
 
 def test_a_consultation_is_left_for_the_centre_to_answer(client, login, auto_assign) -> None:
-    case = create(client, login("calltaker"), content="来电咨询新生儿办理出生医学证明和医保参保需要哪些材料",
-                  address="")
+    text = "来电咨询新生儿办理出生医学证明和医保参保需要哪些材料"
+    case = create(client, login("calltaker"), content=text, address="")
     assert case["suggestions"]["unit"] == "SZZX"
     assert case["status"] == "received"
 
@@ -106,3 +116,19 @@ def test_live_suggestions_on_the_intake_form(client) -> None:
     assert resp.status_code == 200
     assert "窨井盖缺失破损" in resp.text and "水洞埭社区" in resp.text and 'data-unit="ZJJ"' in resp.text
     taker.close()
+
+
+def test_the_case_page_offers_the_top_three_and_the_duplicates_one_click_each(client, login) -> None:
+    first = create(client, login("calltaker"))
+    case = create(client, login("calltaker"), content="水洞埭社区门口的窨井盖没了，晚上很危险，有人差点掉下去")
+    assert [d["id"] for d in case["suggestions"]["duplicates"]] == [first["id"]]
+    dispatcher = ConsoleUser(client, "citydisp")
+    page = dispatcher.get(f"/cases/{case['id']}").text
+    assert page.count("采纳派单") == 3 and 'data-accept="SZ02"' in page and "窨井盖缺失破损" in page
+    assert f'data-merge="{first["id"]}"' in page and "按类别的承办部门" in page
+    resp = dispatcher.post(f"/cases/{case['id']}/act/assign", {"unit": "ZJJ", "category": "SZ02"})
+    assert resp.status_code == 200 and "采纳派单" not in resp.text
+    assert client.get(f"/api/v1/cases/{case['id']}", headers=login("citydisp")).json()["unit"] == "ZJJ"
+    resp = dispatcher.post(f"/cases/{first['id']}/act/merge", {"master_case_id": str(case["id"])})
+    assert resp.status_code == 200
+    dispatcher.close()

@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from minsheng.cases.models import Case
+from minsheng.sla import clocks as clocks_module
 from minsheng.sla.clocks import case_clocks, replay
+from minsheng.sla.policy import ClockEvent, Op, Stage
 from minsheng.sla.setup import sla_setup
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -108,6 +110,21 @@ def test_replay_follows_the_handling_unit() -> None:
     events = replay([(t, "assign", {"unit": "A"}), (t, "return", {}), (t, "assign", {"unit": "B"}),
                      (t, "create", {}), (t, "reopen", {})])
     assert [(e.op.value, e.unit) for e in events][-1] == ("start", "B")
+
+
+def test_other_domains_timeline_lines_move_clocks_through_the_registry() -> None:
+    t = datetime_sh(2026, 11, 25, 9)
+
+    def member_joins(at, data):
+        return [ClockEvent(at, Op.START, Stage.SIGN, data["unit"])]
+
+    clocks_module.timeline_clock_events["test_join"] = member_joins
+    try:
+        events = replay([(t, "assign", {"unit": "A"}), (t, "test_join", {"unit": "B"}), (t, "unknown", {})])
+    finally:
+        del clocks_module.timeline_clock_events["test_join"]
+    assert [(e.op.value, e.stage, e.unit) for e in events] == [("start", None, "A"), ("start", Stage.SIGN, "B")]
+    assert replay([(t, "test_join", {"unit": "B"})]) == []  # unregistered: ignored like any other line
 
 
 def test_town_is_recorded_for_rates(db, cases) -> None:

@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from minsheng.cases.models import CaseEvent
 from minsheng.cases.rows import lock_case
@@ -219,3 +219,34 @@ def test_serve_runs_the_worker_in_process_on_sqlite(db, backend, cases, fake_clo
                 time.sleep(0.1)
             assert cases.case(cid).escalated
     assert not [t for t in threading.enumerate() if t.name == "sla-worker"]
+
+
+@pytest.mark.postgres_only
+def test_the_loop_survives_losing_its_wake_up_connection(db, cases, fake_clock) -> None:
+    set_clock(SystemClock())
+    stop = threading.Event()
+    try:
+        w = Worker(db, max_sleep=30.0, name="resilient")
+        thread = threading.Thread(target=w.run, args=(stop,), daemon=True)
+        thread.start()
+        time.sleep(0.5)
+        with db.session() as s:
+            killed = s.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND query LIKE 'LISTEN%'")).all()
+        assert len(killed) == 1
+        cid = cases.create()
+        with db.session() as s:
+            do_action(s, cid, "assign", ActionBody(unit="ZX-DH"), cases.actors["citydisp"])
+            timer = s.scalars(select(SlaTimer).where(SlaTimer.case_id == cid, SlaTimer.kind == "warn")).first()
+            assert timer is not None
+            timer.due_at = utcnow() + timedelta(seconds=1)
+            wake_worker(s)
+        for _ in range(150):
+            if w.fired_total:
+                break
+            stop.wait(0.1)
+        assert w.fired_total == 1
+    finally:
+        stop.set()
+        nudge(db)
+        set_clock(fake_clock)

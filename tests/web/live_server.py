@@ -27,7 +27,7 @@ class LiveServer:
         self.log = workdir / f"server-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 30.0) -> LiveServer:
+    def start(self, timeout: float = 120.0) -> LiveServer:
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "minsheng.app:create_app", "--factory", "--host", "127.0.0.1",

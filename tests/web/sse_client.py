@@ -14,13 +14,14 @@ from tests.conftest import PASSWORD
 
 
 def console_cookie(base: str, username: str) -> str:
-    resp = httpx.post(base + "/login", data={"username": username, "password": PASSWORD}, follow_redirects=False)
+    resp = httpx.post(base + "/login", timeout=60, data={"username": username, "password": PASSWORD},
+                      follow_redirects=False)
     assert resp.status_code == 303, resp.text
     return str(resp.cookies["minsheng_session"])
 
 
 def api_headers(base: str, username: str) -> dict[str, str]:
-    resp = httpx.post(base + "/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+    resp = httpx.post(base + "/api/v1/auth/token", timeout=60, data={"username": username, "password": PASSWORD})
     assert resp.status_code == 200, resp.text
     return {"Authorization": f"Bearer {resp.json()['access_token']}"}
 

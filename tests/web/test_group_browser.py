@@ -103,14 +103,25 @@ def test_a_group_is_formed_worked_and_answered_in_the_browser(server: LiveServer
     assert "joint_feedback" not in (lead.locator("[data-group-action]").evaluate_all(
         "els => els.map(e => e.dataset.groupAction)"))
 
-    # both co-units record their parts
+    # both co-units record their parts; while a part is being written, the live refresh waits
+    zfj.wait_for_selector("tr.member[data-unit='ZJJ'] .sign-cell .done")  # the lead's sign reached it live
     zfj.click("[data-group-action=part]")
     zfj.fill("#gform-part textarea", "已对饭店油烟直排立案查处，责令加装油烟净化器")
-    zfj.click("#gform-part button.primary")
-    zfj.wait_for_selector("tr.member[data-unit='ZFJ'] .part-text")
+    # a live refresh already on its way when typing began does not land on the form either
+    with zfj.expect_response(lambda r: r.url.endswith(path) and r.request.method == "GET"):
+        zfj.evaluate("""htmx.ajax("GET", location.pathname, {target: "#case-main", select: "#case-main",
+                                                      swap: "outerHTML", headers: {"X-Live-Refresh": "1"}})""")
+    zfj.wait_for_selector("#flash:has-text('案件有新动态')")
+    assert zfj.is_visible("#gform-part") and "立案查处" in zfj.input_value("#gform-part textarea")
+    zfj.evaluate("document.getElementById('flash').innerHTML = ''")
     town = signed_in(browser, server, "dh_disp", path)
     town.click("[data-group-action=sign]")
     town.wait_for_selector("[data-group-action=part]")
+    zfj.wait_for_selector("#flash:has-text('案件有新动态')")  # the town's sign arrived, the page waits
+    assert "立案查处" in zfj.input_value("#gform-part textarea")
+    zfj.click("#gform-part button.primary")
+    zfj.wait_for_selector("tr.member[data-unit='ZFJ'] .part-text")
+    assert zfj.locator("tr.member[data-unit='ZX-DH'] .sign-cell .done").count() == 1  # now up to date
     town.click("[data-group-action=part]")
     town.fill("#gform-part textarea", "社区已约谈业主和物业，占道物品已清理")
     town.click("#gform-part button.primary")

@@ -43,11 +43,14 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=422,
         )
 
-    @app.exception_handler(DataError)
-    async def _data(_: Request, exc: DataError) -> JSONResponse:
-        # a value the database cannot hold (out of range, wrong type) that validation let through
-        log.warning("database refused a value: %s", exc.orig)
+    async def _unstorable(_: Request, exc: Exception) -> JSONResponse:
+        # a value the database cannot hold (an id past its integer range, a wrong type) that
+        # validation let through: PostgreSQL raises DataError, SQLite's driver OverflowError
+        log.warning("database refused a value: %s", getattr(exc, "orig", exc))
         return JSONResponse({"code": "invalid_value", "message": "字段取值超出范围或格式不合法"}, status_code=422)
+
+    app.add_exception_handler(DataError, _unstorable)
+    app.add_exception_handler(OverflowError, _unstorable)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

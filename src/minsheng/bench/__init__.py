@@ -12,7 +12,14 @@ import typer
 
 bench_app = typer.Typer(help="性能基准（结果写入 benchmarks/results/*.json）", no_args_is_help=True)
 
-MODULES = ("minsheng.bench.intake", "minsheng.bench.sla", "minsheng.bench.console", "minsheng.bench.proposals")
+MODULES = (
+    "minsheng.bench.intake",
+    "minsheng.bench.sla",
+    "minsheng.bench.console",
+    "minsheng.bench.proposals",
+    "minsheng.bench.channels",
+    "minsheng.bench.groups",
+)
 
 for _name in MODULES:
     try:

@@ -128,26 +128,33 @@ def _wait_fired(url: str, first: int, last: int, timeout: float) -> list[tuple[d
             (first, last))]
 
 
+def _cpu_seconds(processes: list[psutil.Process]) -> float:
+    return sum(t.user + t.system for t in (p.cpu_times() for p in processes))
+
+
 def run_size(admin_url: str, size: int, *, spread: int, window: float, burst: int, idle: float,
-             batch_size: int, keep: bool) -> dict[str, Any]:
+             batch_size: int, workers: int, keep: bool) -> dict[str, Any]:
+    load_before = os.getloadavg()
     t_seed = time.monotonic()
     name, url = _prepare(admin_url, size, spread, burst)
     seed_seconds = time.monotonic() - t_seed
     env = {**os.environ, "MINSHENG_DATABASE_URL": url}
     log = tempfile.NamedTemporaryFile(prefix="sla-bench-worker-", suffix=".log", delete=False)  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-c", "from minsheng.cli import main; main()", "worker",
-                             "--batch-size", str(batch_size)], env=env, stdout=log, stderr=log)
+    procs = [subprocess.Popen([sys.executable, "-c", "from minsheng.cli import main; main()", "worker",
+                               "--batch-size", str(batch_size)], env=env, stdout=log, stderr=log)
+             for _ in range(workers)]
     try:
-        for _ in range(300):  # until the worker says it has started
-            if Path(log.name).read_text(encoding="utf-8", errors="replace").strip():
+        for _ in range(300):  # until the workers say they have started
+            if Path(log.name).read_text(encoding="utf-8", errors="replace").count("\n") >= workers:
                 break
             time.sleep(0.1)
         time.sleep(2.0)
-        ps = psutil.Process(proc.pid)
-        cpu0, t0 = ps.cpu_times(), time.monotonic()
+        ps = [psutil.Process(p.pid) for p in procs]
+        cpu0, t0 = _cpu_seconds(ps), time.monotonic()
         time.sleep(idle)
-        cpu1, t1 = ps.cpu_times(), time.monotonic()
-        idle_cpu = 100 * ((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) / (t1 - t0)
+        cpu1, t1 = _cpu_seconds(ps), time.monotonic()
+        idle_cpu = 100 * (cpu1 - cpu0) / (t1 - t0)
+        load_during = os.getloadavg()
 
         start = datetime.now(UTC) + timedelta(seconds=3)
         _schedule(url, 1, spread, "%(start)s + ((case_id - 1) * %(step)s) * interval '1 second'",
@@ -156,12 +163,16 @@ def run_size(admin_url: str, size: int, *, spread: int, window: float, burst: in
         late = [(f - d).total_seconds() for d, f, _ in spread_rows]
 
         burst_at = datetime.now(UTC) + timedelta(seconds=3)
+        cpu_burst0 = _cpu_seconds(ps)
         _schedule(url, spread + 1, spread + burst, "%(at)s", {"at": burst_at})
         burst_rows = _wait_fired(url, spread + 1, spread + burst, 600)
+        burst_cpu = _cpu_seconds(ps) - cpu_burst0
         burst_seconds = max((f - burst_at).total_seconds() for _, f, _ in burst_rows) if burst_rows else None
     finally:
-        proc.terminate()
-        proc.wait(30)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(30)
         log.close()
     worker_log = Path(log.name).read_text(encoding="utf-8", errors="replace")
     os.unlink(log.name)
@@ -175,6 +186,7 @@ def run_size(admin_url: str, size: int, *, spread: int, window: float, burst: in
     return {
         "benchmark": "sla", "backend": "postgresql", "postgres_version": version[0] if version else None,
         "pending_timers": size, "seed_seconds": round(seed_seconds, 1), "batch_size": batch_size,
+        "workers": workers,
         "lateness_p50_s": round(statistics.median(late), 4) if late else None,
         "lateness_p99_s": round(_pct(late, 0.99), 4) if late else None,
         "lateness_max_s": round(max(late), 4) if late else None,
@@ -183,13 +195,17 @@ def run_size(admin_url: str, size: int, *, spread: int, window: float, burst: in
         "spread": {"timers": spread, "fired": len(spread_rows), "window_s": window},
         "burst": {"timers": burst, "fired": len(burst_rows), "seconds_to_last": burst_seconds,
                   "warnings": sum(1 for *_, k in burst_rows if k == "warn"),
-                  "breaches": sum(1 for *_, k in burst_rows if k == "breach")},
+                  "breaches": sum(1 for *_, k in burst_rows if k == "breach"),
+                  "worker_cpu_ms_per_timer": round(1000 * burst_cpu / len(burst_rows), 3) if burst_rows else None},
         "escalations_written": escalations[0] if escalations else None,
         "idle_window_s": idle,
+        "load_average": {"before": [round(x, 2) for x in load_before], "idle_phase": [round(x, 2) for x in load_during],
+                         "after": [round(x, 2) for x in os.getloadavg()]},
         "targets": {"lateness_p99_s": 1.0, "fired_per_s": 2000, "idle_cpu_percent": 2.0},
         "method": "lateness = fired_at (set just before the batch commits) - due_at, over the spread timers; "
-                  "fired_per_s = burst timers / (last fired_at - their common due_at); idle CPU = worker "
-                  "process user+system CPU time / wall time while nothing is due",
+                  "fired_per_s = burst timers / (last fired_at - their common due_at); idle CPU = the "
+                  "worker processes' user+system CPU time / wall time while nothing is due (summed over "
+                  "workers); load_average: the machine's, which other work shares",
     }
 
 
@@ -204,6 +220,7 @@ def register(bench_app: typer.Typer) -> None:
         burst: Annotated[int, typer.Option(help="突发测试：同一时刻到期的计时器数")] = 20000,
         idle: Annotated[float, typer.Option(help="空闲 CPU 测量时长（秒）")] = 20.0,
         batch_size: int = 500,
+        workers: Annotated[int, typer.Option(help="并行的 worker 进程数")] = 1,
         out: Annotated[Path | None, typer.Option(help="结果目录，默认 benchmarks/results")] = None,
         keep: Annotated[bool, typer.Option(help="保留基准库以便查看")] = False,
     ) -> None:
@@ -212,7 +229,7 @@ def register(bench_app: typer.Typer) -> None:
         for size in (int(s) for s in sizes.split(",") if s.strip()):
             typer.echo(f"SLA 基准：{size} 个待触发计时器 …")
             result = run_size(admin, size, spread=spread, window=window, burst=burst, idle=idle,
-                              batch_size=batch_size, keep=keep)
+                              batch_size=batch_size, workers=workers, keep=keep)
             path = write_result(f"sla-{size}", {**result, "machine": machine_facts()}, out)
             typer.echo(json.dumps({k: result[k] for k in ("pending_timers", "lateness_p50_s", "lateness_p99_s",
                                                            "lateness_max_s", "fired_per_s", "idle_cpu_percent")}))

@@ -63,13 +63,13 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, cases: int = 3000, feed_
     if not serve:
         return
     from minsheng.demo.feeder import Feeder
-    from minsheng.server import serve as run_server
+    from minsheng.server import run_single
 
     feeder = Feeder(db, cfg, feed_seconds).start() if feed_seconds > 0 else None
     if feeder:
         _say(f"每约 {feed_seconds:g} 秒自动受理一件新诉求；按 Ctrl-C 停止。")
     try:
-        run_server(host, port, 1)
+        run_single(host, port)
     finally:
         if feeder:
             feeder.stop()

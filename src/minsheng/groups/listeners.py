@@ -3,13 +3,12 @@
 - scope: a member unit (and the units above it) sees its group's case;
 - guard: on a group case a co-unit acts only through the group, the case is not reassigned or
   returned, and the feedback waits for every co-unit's part;
-- transitions: the case's sign, feedback, reject, approve, reopen and suspension move the group;
+- transitions: the case's sign, feedback, reject, approve and reopen move the group;
 - the case detail carries the group (`extra["group"]`).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -24,10 +23,10 @@ from minsheng.directory import service as directory
 from minsheng.directory.actors import Actor
 from minsheng.errors import Conflict, DomainError, Forbidden
 from minsheng.events.publish import announce
-from minsheng.groups import clocks, notices  # noqa: F401  (notices: the texts of the group notifications)
-from minsheng.groups.models import Group, GroupMember
+from minsheng.groups import notices  # noqa: F401  (the texts of the group notifications)
+from minsheng.groups.models import GroupMember
 from minsheng.groups.present import group_view
-from minsheng.groups.rows import calendar_and_limits, group_of, start_clocks, unit_names
+from minsheng.groups.rows import group_of, restart, timeline, unit_names
 from minsheng.groups.service import may_form
 
 
@@ -81,22 +80,14 @@ def follow_case(session: Session, t: hooks.Transition) -> None:
         group.status, group.closed_at = "closed", t.at
     elif t.action == Action.REOPEN.value:
         group.status, group.closed_at, group.joint_at = "active", None, None
-        for member in group.active_members():
-            start_clocks(session, t.case, member, t.at)
-    elif t.action == Action.RESUME.value:
-        _shift_deadlines(session, t.case, group, float(t.data.get("paused_seconds") or 0), t)
-
-
-def _shift_deadlines(session: Session, case: Case, group: Group, paused_seconds: float,
-                     t: hooks.Transition) -> None:
-    """Running member clocks do not count the time the case spent suspended."""
-    cal, _ = calendar_and_limits(session, case.track)
-    paused_from = t.at - timedelta(seconds=paused_seconds)
-    for member in group.active_members():
-        if member.signed_at is None:
-            member.sign_due_at = clocks.after_pause(cal, member.sign_due_at, paused_from, t.at)
-        if member.part_at is None:
-            member.part_due_at = clocks.after_pause(cal, member.part_due_at, paused_from, t.at)
+        members = group.active_members()
+        for member in members:
+            restart(member, t.at)
+        co_units = [m.unit_code for m in members if m.role == "co"]
+        labels = unit_names(session, co_units)
+        timeline(session, t.case, "group_restart", t.actor, t.at,
+                 f"重新办理：各成员单位重新签收、重新计时（协办：{'、'.join(labels.get(c, c) for c in co_units)}）",
+                 {"units": co_units})
 
 
 def group_detail(session: Session, case: Case, actor: Actor) -> dict[str, Any]:

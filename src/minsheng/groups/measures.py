@@ -1,7 +1,8 @@
 """What groups achieve: how many formed, how fast, each member's time to sign and to answer, the
 outcome, and each unit's on-time rate for its group work (sign-for and part clocks).
 
-`unit_outcomes` is the piece other statistics add to a unit's on-time rate.
+Members' clocks are SLA clocks counted against their units, so the SLA on-time rates by unit
+(/api/v1/stats/sla?by=unit) already include the group work; `unit_outcomes` shows that part alone.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from sqlalchemy.orm import Session
 from minsheng.cases.models import Case
 from minsheng.cases.queries import scoped
 from minsheng.directory.actors import Actor
-from minsheng.groups.models import Group
-from minsheng.groups.present import member_clocks
-from minsheng.groups.rows import calendar_and_limits, unit_names
+from minsheng.groups import clocks
+from minsheng.groups.models import Group, GroupMember
+from minsheng.groups.rows import unit_names
+from minsheng.sla.models import SlaClock
+from minsheng.sla.rates import outcome_of
 
 
 def summary(seconds: list[float]) -> dict[str, Any]:
@@ -51,24 +54,29 @@ def _rate(on_time: int, due: int) -> float | None:
 
 def unit_outcomes(session: Session, now: datetime, *, since: datetime | None = None,
                   until: datetime | None = None, actor: Actor | None = None) -> dict[str, dict[str, int]]:
-    """Per unit, its group clocks that have come due: {"due", "on_time", "late", "running"}.
-
-    A clock is due once it is met, missed or overdue; cancelled clocks (the unit left in time)
-    do not count."""
+    """Per unit, the SLA clocks of its group work (sign-for and part, since the group formed):
+    {"due", "on_time", "late", "running"}, by the SLA domain's rule (sla.rates.outcome_of); a
+    cancelled clock (the unit left in time) does not count."""
+    stmt = cast("Select[Any]", select(SlaClock.unit_code, SlaClock.state, SlaClock.stopped_at, SlaClock.deadline)
+                .join(Group, Group.case_id == SlaClock.case_id)
+                .join(GroupMember, (GroupMember.group_id == Group.id) & (GroupMember.unit_code == SlaClock.unit_code))
+                .join(Case, Case.id == Group.case_id)
+                .where(SlaClock.stage.in_(list(clocks.STAGE_KEYS)), SlaClock.started_at >= Group.formed_at))
+    if actor is not None:
+        stmt = scoped(session, actor, stmt)
+    if since is not None:
+        stmt = stmt.where(Group.formed_at >= since)
+    if until is not None:
+        stmt = stmt.where(Group.formed_at < until)
     out: dict[str, dict[str, int]] = {}
-    for group, case in _groups(session, actor, since, until):
-        cal, limits = calendar_and_limits(session, case.track)
-        for m in group.members:
-            row = out.setdefault(m.unit_code, {"due": 0, "on_time": 0, "late": 0, "running": 0})
-            for clock in member_clocks(cal, limits, group, m, now, case.suspended):
-                if clock.state == "met":
-                    row["due"] += 1
-                    row["on_time"] += 1
-                elif clock.state in ("missed", "overdue"):
-                    row["due"] += 1
-                    row["late"] += 1
-                elif clock.state != "cancelled":
-                    row["running"] += 1
+    for unit, state, stopped_at, deadline in session.execute(stmt):
+        row = out.setdefault(unit, {"due": 0, "on_time": 0, "late": 0, "running": 0})
+        outcome = outcome_of(state, stopped_at is not None, deadline, now)
+        if outcome is not None:
+            row["due"] += 1
+            row["on_time" if outcome == "on_time" else "late"] += 1
+        elif stopped_at is None:
+            row["running"] += 1
     return out
 
 

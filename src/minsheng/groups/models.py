@@ -48,7 +48,8 @@ class Group(Base):
 
 
 class GroupMember(Base):
-    """A unit in a group. Its clocks (sign-for, then its part) start when it joins."""
+    """A unit in a group. Its clocks (sign-for, then its part) start when it joins; they are SLA
+    clocks counted against the unit (see groups.clocks)."""
 
     __tablename__ = "group_members"
 
@@ -59,8 +60,6 @@ class GroupMember(Base):
     reason: Mapped[str] = mapped_column(Text, default="")  # why it was proposed or added
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
     clock_started_at: Mapped[datetime] = mapped_column(UTCDateTime)  # joined, or the case reopened
-    sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    part_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_by_name: Mapped[str | None] = mapped_column(String(64))
     part_text: Mapped[str | None] = mapped_column(Text)  # a co-unit's part; the lead's is the joint feedback

@@ -20,26 +20,45 @@ from minsheng.groups.rows import (
     MEMBER_ROLES,
     ROLE_LABELS,
     STATUS_LABELS,
-    calendar_and_limits,
     is_centre,
     require_group,
     unit_names,
 )
+from minsheng.sla.calendar import ContinuousCalendar
+from minsheng.sla.countdown import live_clock
+from minsheng.sla.models import SlaClock
+from minsheng.sla.setup import sla_setup
 
 LEAVE_LABELS = {"pending": "待市中心决定", "approved": "已同意退出", "refused": "不同意退出"}
 
 
-def member_clocks(cal: clocks.Calendar, limits: clocks.Limits, group: Group, m: GroupMember, now: datetime,
-                  paused: bool) -> list[clocks.MemberClock]:
-    ended = m.left_at or (group.closed_at if group.status == "closed" else None)
-    found = [clocks.member_clock(cal, stage, m.clock_started_at, due, done, now, warn_at=limits.warn_at,
-                                 ended_at=ended, paused=paused)
-             for stage, due, done in ((clocks.SIGN, m.sign_due_at, m.signed_at),
-                                      (clocks.PART, m.part_due_at, m.part_at))]
-    return [c for c in found if c is not None]
+def member_clocks(session: Session, case: Case, now: datetime) -> dict[str, list[dict[str, Any]]]:
+    """Each unit's latest sign-for and part clocks on the case, from the SLA clock rows."""
+    setup = sla_setup(session)
+    track = setup.track(case.track) if setup else None
+    calendar = setup.calendar_for(track) if setup and track else ContinuousCalendar()
+    latest: dict[tuple[str, str], SlaClock] = {}
+    for row in session.scalars(select(SlaClock).where(
+            SlaClock.case_id == case.id, SlaClock.stage.in_(list(clocks.STAGE_KEYS))).order_by(SlaClock.round)):
+        if row.unit_code:
+            latest[(row.unit_code, row.stage)] = row
+    out: dict[str, list[dict[str, Any]]] = {}
+    for (unit, stage), row in sorted(latest.items(), key=lambda kv: (kv[0][0], kv[0][1] != "sign")):
+        key = clocks.STAGE_KEYS[stage]
+        if row.stopped_at is None and case.status != "closed":
+            live = live_clock(row, calendar, case.suspended, now)
+            state, due, remaining = live["state"], live["due_at"], live["remaining_seconds"]
+        else:
+            state, due, remaining = row.state, row.deadline, row.remaining_seconds
+        out.setdefault(unit, []).append({
+            "stage": key, "label": clocks.STAGE_LABELS[key], "started_at": row.started_at, "due_at": due,
+            "warn_at": row.warn_at, "done_at": row.stopped_at if state in ("met", "missed") else None,
+            "state": state, "state_label": clocks.STATE_LABELS.get(state, state),
+            "remaining_seconds": round(remaining), "round": row.round})
+    return out
 
 
-def _member(m: GroupMember, names: dict[str, str], member_clocks: list[clocks.MemberClock]) -> dict[str, Any]:
+def _member(m: GroupMember, names: dict[str, str], its_clocks: list[dict[str, Any]]) -> dict[str, Any]:
     leave = None
     if m.leave_status:
         leave = {"status": m.leave_status, "label": LEAVE_LABELS[m.leave_status], "reason": m.leave_reason,
@@ -48,13 +67,20 @@ def _member(m: GroupMember, names: dict[str, str], member_clocks: list[clocks.Me
     return {
         "unit": m.unit_code, "name": names.get(m.unit_code, m.unit_code), "role": m.role,
         "role_label": ROLE_LABELS[m.role], "reason": m.reason, "active": m.left_at is None,
-        "joined_at": m.joined_at, "clock_started_at": m.clock_started_at, "sign_due_at": m.sign_due_at,
-        "part_due_at": m.part_due_at, "signed_at": m.signed_at, "signed_by": m.signed_by_name,
+        "joined_at": m.joined_at, "clock_started_at": m.clock_started_at,
+        "sign_due_at": next((c["due_at"] for c in its_clocks if c["stage"] == "sign"), None),
+        "part_due_at": next((c["due_at"] for c in its_clocks if c["stage"] == "part"), None),
+        "signed_at": m.signed_at, "signed_by": m.signed_by_name,
         "part_text": m.part_text if m.role == "co" else None, "part_at": m.part_at,
         "part_updated_at": m.part_updated_at, "part_by": m.part_by_name, "left_at": m.left_at, "leave": leave,
-        "clocks": [c.as_dict() for c in member_clocks],
-        "overdue": any(c.state in ("overdue", "missed") for c in member_clocks),
+        "clocks": its_clocks,
+        "overdue": any(c["state"] in ("overdue", "missed") for c in its_clocks),
     }
+
+
+def _since(its_clocks: list[dict[str, Any]], m: GroupMember) -> list[dict[str, Any]]:
+    """The member's clocks of its time in the group (not those of the case before the group)."""
+    return [c for c in its_clocks if c["started_at"] >= m.clock_started_at]
 
 
 def viewer_unit(group: Group, actor: Actor) -> str | None:
@@ -100,10 +126,9 @@ def thread_counts(session: Session, group: Group, unit: str | None) -> tuple[int
 
 
 def group_view(session: Session, case: Case, group: Group, actor: Actor, now: datetime) -> dict[str, Any]:
-    cal, limits = calendar_and_limits(session, case.track)
     names = unit_names(session, [m.unit_code for m in group.members] + [group.lead_unit])
-    members = [_member(m, names, member_clocks(cal, limits, group, m, now, case.suspended))
-               for m in group.members]
+    by_unit = member_clocks(session, case, now)
+    members = [_member(m, names, _since(by_unit.get(m.unit_code, []), m)) for m in group.members]
     total, unread = thread_counts(session, group, viewer_unit(group, actor))
     return {
         "id": group.id, "case_id": case.id, "status": group.status, "status_label": STATUS_LABELS[group.status],

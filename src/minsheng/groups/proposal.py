@@ -2,6 +2,7 @@
 
 Where the proposal comes from:
 - the category's handling department (its dept; "town_centre" means the sub-centre of the place),
+- without a confirmed category, the routing model's suggested categories and their units,
 - the place: the town sub-centre of the case's town (属地), and its village or community,
 - the units' duties: a duty phrase ("夜间施工噪声") whose key terms appear in the case's text,
 - the unit that held the case before it was raised (it knows what was done so far).
@@ -22,6 +23,7 @@ jieba.setLogLevel(logging.WARNING)
 
 MAX_MEMBERS = 5
 MIN_PHRASE_SCORE = 0.5
+MIN_SUGGESTION_CONFIDENCE = 0.2
 # Words that say little about which unit must act when they stand alone.
 GENERIC = frozenset({
     "服务", "纠纷", "问题", "管理", "安全", "质量", "设施", "公共", "城市", "处理", "事项", "收费", "机构",
@@ -59,6 +61,8 @@ class CaseFacts:
     town_code: str | None = None
     village_code: str | None = None
     current_unit: str | None = None  # the unit holding the case before the group (after a raise)
+    # the routing model's top categories when no category is confirmed: (unit, category name, confidence)
+    suggested: tuple[tuple[str, str, float], ...] = ()
 
 
 @dataclass
@@ -150,6 +154,11 @@ def propose(facts: CaseFacts, units: list[UnitInfo], max_members: int = MAX_MEMB
         if category_lead is not None:
             label = facts.category_name or facts.category_code
             add(category_lead, f"诉求类别「{label}」的承办单位", 3.0)
+    if category_lead is None:
+        for code, category, confidence in facts.suggested:
+            suggested = town_centre if code == "town_centre" else by_code.get(code)
+            if suggested is not None and confidence >= MIN_SUGGESTION_CONFIDENCE:
+                add(suggested, f"智能分类建议「{category}」（置信度{confidence:.0%}）", 2.0 * confidence)
     for unit in units:
         if unit.kind not in ("department", "utility"):
             continue
@@ -168,7 +177,8 @@ def propose(facts: CaseFacts, units: list[UnitInfo], max_members: int = MAX_MEMB
     ranked = sorted(found.values(), key=lambda c: (-c.score, c.unit))
     lead = found.get(category_lead.code) if category_lead else None
     if lead is None:
-        lead = next((c for c in ranked if by_code[c.unit].kind in ("department", "utility")), None)
+        lead = next((c for c in ranked if by_code[c.unit].kind in ("department", "utility")
+                     or any(r.startswith("智能分类建议") for r in c.reasons)), None)
     if lead is None and town_centre is not None:
         lead = found[town_centre.code]
     members = tuple(c for c in ranked if lead is None or c.unit != lead.unit)[:max_members]

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 from minsheng.cases.models import Case
 from minsheng.cases.service import record_event
 from minsheng.directory.actors import Actor
-from minsheng.directory.models import CityConfigRecord, Unit
+from minsheng.directory.models import Unit
 from minsheng.errors import Conflict, Forbidden, NotFound
 from minsheng.events.outbox import enqueue
 from minsheng.events.publish import announce
 from minsheng.groups import clocks
 from minsheng.groups.models import Group, GroupMember
+from minsheng.sla.clocks import sync_case_clocks
 
 # Staff of the city centre who run groups: form them, add units, decide on leave requests.
 FORM_ROLES = frozenset({"city_dispatcher", "admin"})
@@ -64,19 +65,10 @@ def unit_names(session: Session, codes: list[str] | None = None) -> dict[str, st
     return {code: name for code, name in session.execute(stmt).all()}
 
 
-def calendar_and_limits(session: Session, track: str) -> tuple[clocks.Calendar, clocks.Limits]:
-    """The track's member limits and how its time is counted.
-
-    Until the SLA domain's calendars are available here every track counts around the clock.
-    """
-    record = session.get(CityConfigRecord, "sla")
-    return clocks.ContinuousCalendar(), clocks.limits_from_sla(record.document if record else None, track)
-
-
-def start_clocks(session: Session, case: Case, member: GroupMember, now: datetime) -> None:
-    cal, limits = calendar_and_limits(session, case.track)
+def restart(member: GroupMember, now: datetime) -> None:
+    """The member starts afresh (joining, or the case reopened): its SLA clocks start with the
+    timeline line that records it (see groups.clocks)."""
     member.clock_started_at = now
-    member.sign_due_at, member.part_due_at = clocks.deadlines(cal, limits, now)
     member.signed_at = member.signed_by_name = None
     member.part_text = member.part_at = member.part_updated_at = member.part_by_name = None
 
@@ -94,8 +86,10 @@ def notify_unit(session: Session, event: str, case: Case, to_unit: str, now: dat
 
 def timeline(session: Session, case: Case, action: str, actor: Actor, now: datetime, note: str,
              data: dict[str, Any]) -> None:
-    """A group step on the case's timeline, announced to live consoles."""
+    """A group step on the case's timeline, announced to live consoles; the SLA clocks follow it."""
     case.updated_at = now
     record_event(session, case, action, actor, now, from_status=case.status, note=note, data=data)
+    if action in clocks.LINES:
+        sync_case_clocks(session, case, now)
     announce(session, "group", case.id, action=action, group_id=case.group_id, status=case.status,
              unit=data.get("unit"))

@@ -35,11 +35,12 @@ from minsheng.groups.rows import (
     notify_unit,
     require_centre,
     require_group,
-    start_clocks,
+    restart,
     timeline,
     unit_names,
 )
 from minsheng.groups.schemas import GroupForm
+from minsheng.sla.models import SlaClock
 
 FORMABLE = frozenset({Status.RECEIVED.value, Status.ASSIGNED.value, Status.SIGNED.value})
 MEMBER_KINDS = frozenset({"department", "utility", "town_centre", "village"})
@@ -47,10 +48,16 @@ MEMBER_KINDS = frozenset({"department", "utility", "town_centre", "village"})
 
 def facts_of(session: Session, case: Case) -> prop.CaseFacts:
     category = session.get(Category, case.category_code) if case.category_code else None
+    suggested = []
+    for top in (case.suggestions or {}).get("top") or []:
+        cat = session.get(Category, top.get("category") or "")
+        if cat is not None and top.get("unit"):
+            suggested.append((str(top["unit"]), cat.name, float(top.get("confidence") or 0)))
     return prop.CaseFacts(
         content=case.content, address=case.address, category_code=case.category_code,
         category_name=category.name if category else None, category_dept=category.dept if category else None,
-        town_code=case.town_code, village_code=case.village_code, current_unit=case.unit_code)
+        town_code=case.town_code, village_code=case.village_code, current_unit=case.unit_code,
+        suggested=tuple(suggested))
 
 
 def unit_infos(session: Session) -> list[prop.UnitInfo]:
@@ -130,18 +137,25 @@ def do_form_group(session: Session, case_id: int, form: GroupForm, actor: Actor,
     session.flush()
     case.group_id = group.id
     for unit, role in [(lead, "lead"), *((u, "co") for u in co_units)]:
-        member = GroupMember(group_id=group.id, unit_code=unit.code, role=role, joined_at=now,
+        member = GroupMember(group_id=group.id, unit_code=unit.code, role=role, joined_at=now, clock_started_at=now,
                              reason="；".join(reasons.get(unit.code, [])) or "调度员选定")
-        start_clocks(session, case, member, now)
         group.members.append(member)
-        notify_unit(session, "group_joined", case, unit.code, now, f"joined:{unit.code}:{now.isoformat()}",
-                    role=role, role_label=ROLE_LABELS[role], lead=lead.name, due_at=_iso(member.sign_due_at))
     session.flush()
     timeline(session, case, "group_form", actor, now,
              f"一键组群：牵头单位 {lead.name}；协办单位 {names}" + (f"（{form.note}）" if form.note else ""),
              {"group_id": group.id, "lead": lead.code, "members": co_codes,
               "proposed": group.proposal})
+    due = sign_deadlines(session, case)
+    for m in group.members:
+        notify_unit(session, "group_joined", case, m.unit_code, now, f"joined:{m.unit_code}:{now.isoformat()}",
+                    role=m.role, role_label=ROLE_LABELS[m.role], lead=lead.name, due_at=_iso(due.get(m.unit_code)))
     return group
+
+
+def sign_deadlines(session: Session, case: Case) -> dict[str, datetime]:
+    """Each unit's running sign-for deadline on the case (from the SLA clocks)."""
+    return {unit: due for unit, due in session.execute(select(SlaClock.unit_code, SlaClock.deadline).where(
+        SlaClock.case_id == case.id, SlaClock.stage == "sign", SlaClock.stopped_at.is_(None))) if unit}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -285,17 +299,16 @@ def do_add_member(session: Session, case_id: int, unit_code: str, reason: str | 
     member = next((m for m in group.members if m.unit_code == unit.code), None)
     if member is None:
         member = GroupMember(unit_code=unit.code, role="co", joined_at=now, clock_started_at=now)
-        start_clocks(session, case, member, now)
         group.members.append(member)
     else:  # a unit that left comes back
         member.left_at = member.leave_status = member.leave_reason = member.leave_requested_at = None
         member.leave_decided_at = member.leave_decided_by_name = member.leave_note = None
-        start_clocks(session, case, member, now)
+        restart(member, now)
     member.joined_at, member.reason = now, reason or "市中心追加"
     session.flush()
     timeline(session, case, "group_add", actor, now, f"追加协办单位 {unit.name}" + (f"：{reason}" if reason else ""),
              {"unit": unit.code, "reason": reason})
     notify_unit(session, "group_joined", case, unit.code, now, f"joined:{unit.code}:{now.isoformat()}",
                 role="co", role_label=ROLE_LABELS["co"], lead=unit_names(session, [group.lead_unit]).get(
-                    group.lead_unit, group.lead_unit), due_at=_iso(member.sign_due_at))
+                    group.lead_unit, group.lead_unit), due_at=_iso(sign_deadlines(session, case).get(unit.code)))
     return group

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minsheng.directory.actors import Actor
@@ -35,7 +36,15 @@ def rotate_secret(session: Session, key: ApiKey, *, now: datetime) -> ChannelCli
 
 def require_system_key(session: Session, actor: Actor, system: str) -> ApiKey:
     """The API key behind `actor`, which must belong to `system` (12345, 110 or open311)."""
-    key = session.get(ApiKey, actor.api_key_id) if actor.api_key_id is not None else None
-    if key is None or not key.active or key.system != system:
+    return require_client(session, actor, system)[0]
+
+
+def require_client(session: Session, actor: Actor, system: str) -> tuple[ApiKey, ChannelClient | None]:
+    """The key (as require_system_key) and its channel client row, read in one statement."""
+    row = None
+    if actor.api_key_id is not None:
+        row = session.execute(select(ApiKey, ChannelClient).outerjoin(
+            ChannelClient, ChannelClient.api_key_id == ApiKey.id).where(ApiKey.id == actor.api_key_id)).first()
+    if row is None or not row[0].active or row[0].system != system:
         raise Forbidden(f"需要 {system} 系统的集成密钥")
-    return key
+    return row[0], row[1]

@@ -15,6 +15,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,6 +51,7 @@ class Claimed:
     case_id: int | None
     payload: dict[str, Any]
     attempts: int
+    secret: str | None = None  # the sending client's webhook secret (webhook rows)
 
 
 @dataclass(frozen=True)
@@ -75,24 +77,39 @@ class Dispatcher:
 
     # --- one pass -------------------------------------------------------------------------------
     def run_once(self, now: datetime | None = None) -> int:
-        """Deliver what is due now; returns how many messages were tried."""
+        """Deliver what is due now; returns how many messages were tried.
+
+        A batch is claimed in one transaction, sent in parallel (a slow receiver does not hold up
+        the others) and its outcomes are recorded in one transaction.
+        """
         claimed = self.claim(now or utcnow())
-        for message in claimed:
-            outcome = self.deliver(message)
-            self.record(message, outcome, utcnow())
+        if not claimed:
+            return 0
+        if len(claimed) == 1 or self.settings.dispatch_parallel <= 1:
+            outcomes = [self.deliver(m) for m in claimed]
+        else:
+            with ThreadPoolExecutor(min(self.settings.dispatch_parallel, len(claimed))) as pool:
+                outcomes = list(pool.map(self.deliver, claimed))
+        self.record(list(zip(claimed, outcomes, strict=True)), utcnow())
         return len(claimed)
 
     def claim(self, now: datetime) -> list[Claimed]:
         lease = timedelta(seconds=self.settings.delivery_lease_seconds)
+        due = (OutboxMessage.topic.in_(TOPICS), OutboxMessage.delivered_at.is_(None), OutboxMessage.available_at <= now)
+        with self.db.read_session() as s:  # idle polls stay reads (no SQLite write lock, no row locks)
+            if s.scalar(select(OutboxMessage.id).where(*due).limit(1)) is None:
+                return []
         with self.db.session() as s:
-            stmt = (select(OutboxMessage)
-                    .where(OutboxMessage.topic.in_(TOPICS), OutboxMessage.delivered_at.is_(None),
-                           OutboxMessage.available_at <= now)
+            stmt = (select(OutboxMessage).where(*due)
                     .order_by(OutboxMessage.available_at, OutboxMessage.id).limit(self.settings.dispatch_batch))
             rows = list(s.scalars(for_update(stmt, s, skip_locked=True)))
             for row in rows:
                 row.available_at = now + lease
-            return [Claimed(r.id, r.topic, r.case_id, dict(r.payload), r.attempts) for r in rows]
+            clients = {r.payload.get("client") for r in rows if r.topic == "webhook"} - {None}
+            secrets = dict(s.execute(select(ChannelClient.api_key_id, ChannelClient.webhook_secret)
+                                     .where(ChannelClient.api_key_id.in_(clients))).all()) if clients else {}
+            return [Claimed(r.id, r.topic, r.case_id, dict(r.payload), r.attempts,
+                            secrets.get(r.payload.get("client"))) for r in rows]
 
     def deliver(self, message: Claimed) -> Outcome:
         started = time.monotonic()
@@ -108,30 +125,33 @@ class Dispatcher:
         elapsed = int((time.monotonic() - started) * 1000)
         return Outcome(outcome.ok, outcome.target, outcome.event, outcome.status_code, outcome.error, elapsed)
 
-    def record(self, message: Claimed, outcome: Outcome, now: datetime) -> None:
+    def record(self, results: list[tuple[Claimed, Outcome]], now: datetime) -> None:
+        """Write each try to the history; mark delivered on success, else schedule the next try."""
         with self.db.session() as s:
-            row = s.scalars(for_update(select(OutboxMessage).where(OutboxMessage.id == message.id), s)).first()
-            s.add(DeliveryAttempt(outbox_id=message.id, case_id=message.case_id, topic=message.topic,
-                                  event=outcome.event[:64], target=outcome.target[:500], at=now, ok=outcome.ok,
-                                  status_code=outcome.status_code, error=outcome.error,
-                                  duration_ms=outcome.duration_ms))
-            if row is None or row.delivered_at is not None:
-                return
-            row.attempts += 1
-            if outcome.ok:
-                row.delivered_at, row.last_error = now, None
-            else:
-                row.last_error = outcome.error
-                delay = backoff_seconds(row.attempts, base=self.settings.backoff_base_seconds,
-                                        cap=self.settings.backoff_cap_seconds, jitter=self.rng.random())
-                row.available_at = now + timedelta(seconds=delay)
+            ids = [m.id for m, _ in results]
+            rows = {r.id: r for r in s.scalars(for_update(
+                select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id), s))}
+            for message, outcome in results:
+                s.add(DeliveryAttempt(outbox_id=message.id, case_id=message.case_id, topic=message.topic,
+                                      event=outcome.event[:64], target=outcome.target[:500], at=now, ok=outcome.ok,
+                                      status_code=outcome.status_code, error=outcome.error,
+                                      duration_ms=outcome.duration_ms))
+                row = rows.get(message.id)
+                if row is None or row.delivered_at is not None:
+                    continue
+                row.attempts += 1
+                if outcome.ok:
+                    row.delivered_at, row.last_error = now, None
+                else:
+                    row.last_error = outcome.error
+                    delay = backoff_seconds(row.attempts, base=self.settings.backoff_base_seconds,
+                                            cap=self.settings.backoff_cap_seconds, jitter=self.rng.random())
+                    row.available_at = now + timedelta(seconds=delay)
 
     # --- the two topics --------------------------------------------------------------------------
     def _webhook(self, message: Claimed) -> Outcome:
         url, event = str(message.payload["url"]), str(message.payload.get("event", ""))
-        with self.db.read_session() as s:
-            client = s.get(ChannelClient, message.payload.get("client")) if message.payload.get("client") else None
-            secret = client.webhook_secret if client else None
+        secret = message.secret
         if secret is None:
             raise DeliveryFailed("发送方客户端不存在或没有签名密钥", target=url)
         raw = encode_body(message.payload["body"])

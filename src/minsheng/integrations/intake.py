@@ -33,12 +33,12 @@ from minsheng.db import Database, is_postgres
 from minsheng.directory.actors import Actor
 from minsheng.directory.models import ApiKey
 from minsheng.errors import Conflict, InvalidField
-from minsheng.integrations.clients import ensure_client, require_system_key
-from minsheng.integrations.models import IdempotencyKey, IntakeLink
+from minsheng.integrations.clients import ensure_client, require_client
+from minsheng.integrations.models import ChannelClient, IdempotencyKey, IntakeLink
 
 System = Literal["12345", "110"]
 CallbackUrl = Annotated[HttpUrl, UrlConstraints(max_length=500, allowed_schemes=["http", "https"])]
-_gate = threading.BoundedSemaphore(4)
+_gate = threading.BoundedSemaphore(8)  # ≤ 16 of the 30 pooled connections (db.make_engine)
 
 
 class IntakeIn(BaseModel):
@@ -95,7 +95,7 @@ def receive(db: Database, system: str, body: IntakeIn, actor: Actor, *, idempote
 
 def do_intake(session: Session, system: str, body: IntakeIn, actor: Actor, *, idempotency_key: str | None,
               now: datetime) -> IntakeResult:
-    key = require_system_key(session, actor, system)
+    key, client = require_client(session, actor, system)
     digest = request_hash(body)
     if body.source_id is not None:
         _serialise(session, f"intake:{system}:source:{body.source_id}")
@@ -106,7 +106,7 @@ def do_intake(session: Session, system: str, body: IntakeIn, actor: Actor, *, id
         return IntakeResult(found, created=False)
     try:
         with session.begin_nested():
-            response = _create(session, system, body, actor, key, idempotency_key, digest, now)
+            response = _create(session, system, body, actor, key, client, idempotency_key, digest, now)
     except IntegrityError:
         found = _existing(session, system, body.source_id, idempotency_key, digest)
         if found is None:
@@ -157,7 +157,10 @@ def _response(case: Case) -> dict[str, Any]:
 
 
 def _create(session: Session, system: str, body: IntakeIn, actor: Actor, key: ApiKey,
-            idempotency_key: str | None, digest: str, now: datetime) -> dict[str, Any]:
+            client: ChannelClient | None, idempotency_key: str | None, digest: str, now: datetime) -> dict[str, Any]:
+    """A new case and its link. Under the lock no case has this source pair (see _existing); if one
+    was created outside the intake meanwhile, the link's primary key collides and the caller answers
+    with that case."""
     seen = None
     if idempotency_key is not None:
         seen = IdempotencyKey(system=system, key=idempotency_key, request_hash=digest, created_at=now)
@@ -169,12 +172,10 @@ def _create(session: Session, system: str, body: IntakeIn, actor: Actor, key: Ap
         source_id=body.source_id), actor, now=now)
     if seen is not None:
         seen.case_id = case.id
-    link = session.get(IntakeLink, case.id)
-    if link is None:
-        client = ensure_client(session, key, now=now)
-        link = IntakeLink(case_id=case.id, system=system, api_key_id=key.id, source_id=body.source_id,
-                          callback_url=str(body.callback_url) if body.callback_url else client.callback_url,
-                          response=_response(case), created_at=now)
-        session.add(link)
-        session.flush()
+    client = client or ensure_client(session, key, now=now)
+    link = IntakeLink(case_id=case.id, system=system, api_key_id=key.id, source_id=body.source_id,
+                      callback_url=str(body.callback_url) if body.callback_url else client.callback_url,
+                      response=_response(case), created_at=now)
+    session.add(link)
+    session.flush()
     return _canonical(link.response)

@@ -9,8 +9,9 @@ class ChannelSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MINSHENG_", extra="ignore")
 
     # delivery of the outbox (webhooks and notifications)
-    dispatch_interval_seconds: float = 1.0
-    dispatch_batch: int = 20
+    dispatch_interval_seconds: float = 0.5
+    dispatch_batch: int = 50
+    dispatch_parallel: int = 8  # messages of a batch sent at the same time
     delivery_timeout_seconds: float = 5.0
     delivery_lease_seconds: float = 60.0  # a claimed message is retried by others after this
     backoff_base_seconds: float = 10.0

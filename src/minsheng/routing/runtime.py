@@ -4,7 +4,7 @@
 (`Settings.routing_model_path`, else the packaged Pinghu model) is read once per process; the
 gazetteer and unit rules are rebuilt when `minsheng load-config` changes the city (compared by
 `routing_checksum`, read at most once a second). Both are guarded by a lock, so concurrent first
-requests build once. `warm_up` (a BACKGROUND entry) does the slow first load in a thread at start-up.
+requests build once. `warm_up` (a BACKGROUND entry) does the slow first load at start-up.
 """
 
 from __future__ import annotations
@@ -95,17 +95,15 @@ def reset() -> None:
 
 
 def warm_up(state: Any) -> Callable[[], None] | None:
-    """Load the model and build the router in a thread, so the first intake does not wait."""
+    """Load the model and build the router before the app takes requests (a BACKGROUND entry run
+    in the lifespan's start-up), so that no intake waits seconds for the first load."""
     from minsheng.db import get_db
 
-    def run() -> None:
-        try:
-            if load_model() is None:
-                return
-            with get_db().read_session() as session:
-                current_router(session)
-        except Exception:  # pragma: no cover - a failed warm-up only means a slower first intake
-            log.exception("routing warm-up failed")
-
-    threading.Thread(target=run, name="routing-warm-up", daemon=True).start()
+    if load_model() is None:
+        return None
+    try:
+        with get_db().read_session() as session:
+            current_router(session)
+    except Exception:  # no database yet (not migrated): the first intake builds it
+        log.warning("routing: city not read at start-up", exc_info=True)
     return None

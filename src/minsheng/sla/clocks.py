@@ -9,7 +9,7 @@ commit the worker is woken (PostgreSQL NOTIFY; an in-process event on SQLite).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -34,11 +34,22 @@ CLOCK_ACTIONS = frozenset({
 })
 
 
+# Timeline lines other domains write that move clocks besides the workflow's actions (a group's
+# co-units sign and answer on their own clocks): action → fn(at, data) → clock events. The domain
+# calls sync_case_clocks after writing such a line (it is not a workflow transition).
+TimelineClocks = Callable[[datetime, dict[str, Any]], list[ClockEvent]]
+timeline_clock_events: dict[str, TimelineClocks] = {}
+
+
 def replay(events: Iterable[tuple[datetime, str, dict[str, Any]]]) -> list[ClockEvent]:
     """Timeline lines (at, action, data) → clock events; tracks the handling unit along the way."""
     unit: str | None = None
     out: list[ClockEvent] = []
     for at, action, data in events:
+        extra = timeline_clock_events.get(action)
+        if extra is not None:
+            out.extend(extra(at, data))
+            continue
         if action not in CLOCK_ACTIONS:
             continue
         if action == "assign":

@@ -12,6 +12,7 @@ transaction that added timers (LISTEN/NOTIFY on PostgreSQL, an in-process event 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -24,12 +25,21 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import load_only
 
 from minsheng.cases.models import Case
 from minsheng.clock import utcnow
 from minsheng.db import Database, for_update, in_ids
 from minsheng.sla import clocks
-from minsheng.sla.effects import CASE_COLUMNS, CLOCK_COLUMNS, BatchContext, fire_breaches, fire_warning, flush
+from minsheng.sla.effects import (
+    CASE_COLUMNS,
+    CLOCK_COLUMNS,
+    ESCALATION_COLUMNS,
+    BatchContext,
+    fire_breaches,
+    fire_warning,
+    flush,
+)
 from minsheng.sla.models import SlaClock, SlaTimer
 
 log = logging.getLogger(__name__)
@@ -76,7 +86,8 @@ class Worker:
                 select(*CLOCK_COLUMNS).where(in_ids(SlaClock.id, {t.clock_id for t in timers}, session)))}
             breach_cases = {t.case_id for t in timers if t.kind == "breach" and t.case_id in locked}
             case_objects = {c.id: c for c in session.scalars(
-                select(Case).where(in_ids(Case.id, breach_cases, session)))} if breach_cases else {}
+                select(Case).options(load_only(*ESCALATION_COLUMNS))
+                .where(in_ids(Case.id, breach_cases, session)))} if breach_cases else {}
             ctx = BatchContext.load(session)
             fired_ids, breaches = [], []
             for timer in timers:
@@ -121,26 +132,32 @@ class Worker:
     # --- the loop --------------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
-        waker = Waker(self.db)
+        """Fire, then sleep until the next deadline or a wake-up; until `stop` is set. A lost
+        database connection is retried every second (the timers wait in their table)."""
+        waker: Waker | None = None
         try:
             while not stop.is_set():
                 try:
+                    waker = waker or Waker(self.db)  # listen before looking, so no wake-up is missed
                     report = self.fire_batch()
+                    if report.fired:
+                        continue
+                    if report.skipped:
+                        stop.wait(0.05)
+                        continue
+                    due = self.next_due()
+                    timeout = self.max_sleep if due is None else (due - self.now()).total_seconds()
+                    if timeout > 0:
+                        waker.wait(min(timeout, self.max_sleep))
                 except Exception:
-                    log.exception("SLA worker batch failed; retrying")
+                    log.exception("SLA worker: batch or wait failed; retrying in a second")
+                    if waker is not None:
+                        waker.close()
+                        waker = None
                     stop.wait(1.0)
-                    continue
-                if report.fired:
-                    continue
-                if report.skipped:
-                    stop.wait(0.05)
-                    continue
-                due = self.next_due()
-                timeout = self.max_sleep if due is None else (due - self.now()).total_seconds()
-                if timeout > 0:
-                    waker.wait(min(timeout, self.max_sleep))
         finally:
-            waker.close()
+            if waker is not None:
+                waker.close()
 
 
 class Waker:
@@ -168,7 +185,8 @@ class Waker:
 
     def close(self) -> None:
         if self.conn is not None:
-            self.conn.close()
+            with contextlib.suppress(psycopg.Error):
+                self.conn.close()
 
 
 def nudge(db: Database) -> None:

@@ -25,6 +25,7 @@ from minsheng.web.actions import action_body, form_for
 from minsheng.web.auth import ConsoleActor, Csrf
 from minsheng.web.clocks import RUNNING
 from minsheng.web.pages import ConsoleRoute, flash, render
+from minsheng.web.suggest import named
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 NEEDS_UNITS = ("assign",)
@@ -47,6 +48,10 @@ def case_context(session: Session, case: Case, actor: Actor) -> dict[str, Any]:
         "places": reads.place_names(session),
         "unit_names": {u["code"]: u["name"] for u in reads.units(session)},
         "team_names": {t["code"]: t["name"] for t in reads.teams(session, case.town_code)},
+        # routing's suggestions with display names; one click on a top-3 entry assigns it
+        "sugg": named(session, detail.suggestions) if detail.suggestions else None,
+        "accept": "assign" in allowed and detail.status == "received",
+        "merge_ok": "merge" in allowed,
     }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from minsheng.cases import present
 from minsheng.cases.queue import column_of, queue_counts, visible_case
 from minsheng.cases.service import allowed_for
+from minsheng.clock import utcnow
 from minsheng.db import Database
 from minsheng.directory.actors import Actor
 from minsheng.web.clocks import next_clock
@@ -41,11 +42,12 @@ def update_for(db: Database, actor: Actor, message: dict[str, Any], view: str, *
             update["counts"] = queue_counts(session, actor)
             if update["column"]:
                 update["html"] = env.get_template("partials/queue_row.html").render(
-                    c=summary, clock=next_clock(summary.clocks), fresh=True)
+                    c=summary, clock=next_clock(summary.clocks), fresh=True, now=utcnow())
         elif view == "tasks":
             active = case.status in ("dispatched", "on_site")
             update["column"] = "tasks" if active else None
             if active:
                 update["html"] = env.get_template("partials/task_card.html").render(
-                    c=summary, clock=next_clock(summary.clocks), allowed=allowed_for(session, case, actor), fresh=True)
+                    c=summary, clock=next_clock(summary.clocks), allowed=allowed_for(session, case, actor), fresh=True,
+                    now=utcnow())
         return update

@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 
 from minsheng.directory import reads
 
+# why the suggested unit (routing.assign.Assignment.reason)
+UNIT_REASONS = {"category": "按类别的承办部门", "town_centre": "属地街道（镇）分中心", "override": "派单规则",
+                "no_town": "地点未识别，由市中心人工派单", "unknown_category": "类别未知，由市中心人工派单"}
 Suggester = Callable[[Session, str, str], dict[str, Any] | None]
 suggesters: list[Suggester] = []
 
@@ -39,6 +42,7 @@ def named(session: Session, s: dict[str, Any]) -> dict[str, Any]:
                        unit_name=units.get(t.get("unit") or "", t.get("unit")))
                   for t in s.get("top") or []]
     out["unit_name"] = units.get(s.get("unit") or "", s.get("unit"))
+    out["unit_reason_label"] = UNIT_REASONS.get(s.get("unit_reason") or "", s.get("unit_reason"))
     out["category_name"] = cats.get(s.get("category") or "", s.get("category"))
     out["town_name"] = places.get(s.get("town") or "", s.get("town"))
     out["village_name"] = places.get(s.get("village") or "", s.get("village"))

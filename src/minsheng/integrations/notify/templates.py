@@ -21,6 +21,9 @@ TEMPLATES: dict[str, str] = {
     "sla_warning": "【{sign}】预警：工单{number}「{stage_label}」将于{deadline}到期，请抓紧办理。",
     "sla_breach": "【{sign}】超时：工单{number}「{stage_label}」已超过时限（{deadline}），已提级督办。",
     "review_requested": "【{sign}】群众对工单{number}的办理结果{rating_label}，请市中心复核：{comment}",
+    "sla_extension_requested": "【{sign}】工单{number}申请「{stage_label}」延期至{requested_until}，请审批：{reason}",
+    "sla_extension_approved": "【{sign}】工单{number}「{stage_label}」延期已批准，新时限{requested_until}。",
+    "sla_extension_rejected": "【{sign}】工单{number}「{stage_label}」延期未获批准，请按原时限办理。",
     # proposals (人大代表建议、政协委员提案)
     "proposal_assigned": "【{sign}】建议提案第{number}号《{title}》已交办贵单位{role_label}，"
                          "请按时联系代表委员并书面答复。",

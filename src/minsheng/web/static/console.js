@@ -30,9 +30,12 @@
     var t = now();
     document.querySelectorAll(".countdown[data-due]").forEach(function (el) {
       var state = el.dataset.state;
-      if (state === "paused") return;
+      if (state === "paused" || el.dataset.ticking === "false") return; // a working-hours clock stands still at night
       var due = Date.parse(el.dataset.due), warn = el.dataset.warn ? Date.parse(el.dataset.warn) : null;
-      var left = due - t, cls = "ok";
+      // counted time left (exact for working-hours clocks), else the wall time to the deadline
+      var left = el.dataset.remaining !== undefined && el.dataset.at
+        ? Number(el.dataset.remaining) * 1000 - (t - Date.parse(el.dataset.at)) : due - t;
+      var cls = "ok";
       if (left <= 0) cls = "overdue";
       else if ((warn !== null && t >= warn) || state === "warning") cls = "warning";
       el.classList.remove("ok", "warning", "overdue");
@@ -42,6 +45,11 @@
     });
   }
   setInterval(tick, 1000);
+  function markCollapsible() {
+    document.querySelectorAll("form[hidden]").forEach(function (f) { f.dataset.collapsible = "1"; });
+  }
+  document.addEventListener("DOMContentLoaded", markCollapsible);
+  document.addEventListener("htmx:afterSettle", markCollapsible);
   document.addEventListener("DOMContentLoaded", tick);
   document.addEventListener("htmx:afterSettle", tick);
 
@@ -67,7 +75,7 @@
     a.className = "toast fast"; a.href = "/cases/" + update.id; a.setAttribute("role", "alert");
     a.innerHTML = "<b>民声一键办 · 快速处置</b><span></span>";
     a.querySelector("span").textContent = update.title || update.number;
-    box.prepend(a);
+    box.append(a);
     setTimeout(function () { a.classList.add("fade"); }, 12000);
     setTimeout(function () { a.remove(); }, 13000);
     var title = document.title, n = 0;
@@ -85,6 +93,25 @@
     return Array.prototype.some.call(el.querySelectorAll("textarea, input[type=text], input:not([type]), input[type=file]"),
       function (f) { return f.value && f.value.length > 0; });
   }
+  // a form the user opened (hidden when the page was drawn) or is typing into: do not pull it away
+  function formOpen(main) {
+    return Array.prototype.some.call(main.querySelectorAll("form"), function (f) {
+      return !f.hidden && (f.dataset.collapsible === "1" || busy(f));
+    });
+  }
+  function deferNotice() {
+    var flash = document.getElementById("flash");
+    if (flash) flash.innerHTML = '<div class="flash">案件有新动态，完成当前操作后将显示最新状态</div>';
+  }
+  // A live refresh already on its way when the user starts typing must not land on the form either.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var headers = (e.detail.requestConfig || {}).headers || {};
+    var main = document.getElementById("case-main");
+    if (headers["X-Live-Refresh"] && main && formOpen(main)) {
+      e.detail.shouldSwap = false;
+      deferNotice();
+    }
+  });
   function placeRow(update, containerPrefix) {
     var old = document.getElementById("case-" + update.id);
     if (old && busy(old) && !update.removed) return;
@@ -123,12 +150,11 @@
     } else if (page === "case") {
       var main = document.getElementById("case-main");
       if (main && String(update.id) === main.dataset.caseId) {
-        var open = Array.prototype.some.call(main.querySelectorAll(".action-form"), function (f) { return !f.hidden && busy(f); });
-        if (open) {
-          var flash = document.getElementById("flash");
-          if (flash) flash.innerHTML = '<div class="flash">案件有新动态，完成当前操作后将显示最新状态</div>';
+        if (formOpen(main)) {
+          deferNotice();
         } else {
-          htmx.ajax("GET", location.pathname, {target: "#case-main", select: "#case-main", swap: "outerHTML"});
+          htmx.ajax("GET", location.pathname, {target: "#case-main", select: "#case-main", swap: "outerHTML",
+                                               headers: {"X-Live-Refresh": "1"}});
         }
       }
     }

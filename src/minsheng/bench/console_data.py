@@ -103,8 +103,8 @@ def bulk_load(conninfo: str, n: int, now: datetime, batch: int = 100_000, log: b
         for first in range(1, n + 1, batch):
             last = min(n, first + batch - 1)
             params = {"first": first, "last": last, "n": n, "now": now, "channels": channels, "nch": len(CHANNELS)}
-            conn.execute(CASES, params)  # type: ignore[arg-type]
-            conn.execute(EVENTS, {"first": first, "last": last})  # type: ignore[arg-type]
+            conn.execute(CASES, params)
+            conn.execute(EVENTS, {"first": first, "last": last})
             if log:
                 print(f"  loaded {last:,} / {n:,} cases", flush=True)
         conn.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))")

@@ -1,0 +1,76 @@
+"""Duplicates proposed on intake, and merged duplicates closing with their master."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minsheng.cases.schemas import ActionBody, CaseCreate
+from minsheng.cases.service import do_action, do_create_case
+
+FIRST = "水洞埭社区门口窨井盖缺失，夜里有人差点踩空"
+AGAIN = "水洞埭社区门口的窨井盖没了，晚上很危险，有人差点掉下去"
+
+
+def new(db: Any, actor: Any, content: str, address: str = "", **extra: Any) -> Any:
+    with db.session() as s:
+        case = do_create_case(s, CaseCreate(channel="12345", content=content, address=address, **extra), actor)
+        return case.id, case.number, case.suggestions
+
+
+def test_the_same_problem_at_the_same_place_is_proposed(db, actors, routed) -> None:
+    ct = actors["calltaker"]
+    first, number, _ = new(db, ct, FIRST)
+    other_place, _, _ = new(db, ct, "钟埭街道沪杭路口窨井盖缺失，夜里有人差点踩空", "钟埭街道沪杭路")
+    other_problem, _, _ = new(db, ct, "水洞埭社区门口路灯不亮，夜里很黑")
+    _, _, s = new(db, ct, AGAIN)
+    assert s["category"] == "SZ02" and s["village"] == "330482001001"
+    assert [(d["id"], d["number"]) for d in s["duplicates"]] == [(first, number)]
+    assert 0.3 <= s["duplicates"][0]["score"] <= 1
+    assert other_place != other_problem  # created, and not proposed
+
+
+def test_same_specific_address_or_nearby_coordinates_count_as_the_same_place(db, actors, routed) -> None:
+    ct = actors["calltaker"]
+    text = "路边窨井盖缺失，夜里有人差点踩空"
+    by_address, _, _ = new(db, ct, text, "当湖街道胜利路88号")
+    by_point, _, _ = new(db, ct, text, lng=121.0150, lat=30.7000)
+    _, _, s = new(db, ct, "路边窨井盖没了，有人差点踩空", "当湖街道胜利路88号")
+    assert [d["id"] for d in s["duplicates"]] == [by_address]
+    _, _, s = new(db, ct, "路边窨井盖没了，有人差点踩空", lng=121.0160, lat=30.7005)  # ~110 m away
+    assert [d["id"] for d in s["duplicates"]] == [by_point]
+    _, _, s = new(db, ct, "路边窨井盖没了，有人差点踩空", lng=121.0300, lat=30.7100)  # ~1.8 km away
+    assert s["duplicates"] == []
+    _, _, s = new(db, ct, "路边窨井盖没了，有人差点踩空", "当湖街道")  # a town is not a place
+    assert s["duplicates"] == []
+
+
+def test_closed_and_old_cases_are_not_proposed(db, actors, routed, fake_clock) -> None:
+    ct = actors["calltaker"]
+    closed, _, _ = new(db, ct, FIRST)
+    with db.session() as s:
+        do_action(s, closed, "answer_directly", ActionBody(text="已修复"), ct)
+    old, _, _ = new(db, ct, FIRST)
+    fake_clock.advance(hours=73)
+    later, _, s = new(db, ct, AGAIN)
+    assert s["duplicates"] == []
+    _, _, s = new(db, ct, FIRST)
+    assert [d["id"] for d in s["duplicates"]] == [later]  # not the closed one, nor the one 73 h old
+    assert old != later
+
+
+def test_a_merged_duplicate_closes_with_its_master_and_gets_its_answer(db, actors, routed) -> None:
+    ct, city, zjj, sup = actors["calltaker"], actors["citydisp"], actors["zjj"], actors["supervisor"]
+    master, _, _ = new(db, ct, FIRST)
+    dup, _, s = new(db, ct, AGAIN)
+    assert s["duplicates"][0]["id"] == master
+    with db.session() as session:
+        do_action(session, dup, "merge", ActionBody(master_case_id=s["duplicates"][0]["id"]), city)
+        do_action(session, master, "assign", ActionBody(unit="ZJJ"), city)
+        do_action(session, master, "sign", ActionBody(), zjj)
+        do_action(session, master, "feedback", ActionBody(text="已补装窨井盖"), zjj)
+        do_action(session, master, "approve", ActionBody(), sup)
+    with db.read_session() as session:
+        from minsheng.cases.models import Case
+
+        merged = session.get(Case, dup)
+        assert merged is not None and (merged.status, merged.public_answer) == ("closed", "已补装窨井盖")
