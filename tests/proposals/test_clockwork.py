@@ -119,3 +119,26 @@ def test_every_proposal_notification_has_its_own_chinese_template(db, actors, fa
     assert all(p["event"] in TEMPLATES for p in payloads)
     assert texts[0].startswith("【民声一键办】建议提案第12号《关于加快老旧小区加装电梯的建议》已交办贵单位主办")
     assert "「签收」" in texts[2] and "已提交督办" in texts[2] and pid
+
+
+def test_a_working_hours_proposal_track_counts_working_days(db, actors, fake_clock) -> None:
+    """A city whose proposal track uses the workdays calendar: P5D is five working days of its hours."""
+    from datetime import UTC, datetime
+
+    from minsheng.directory.models import CityConfigRecord
+
+    with db.session() as s:
+        record = s.get(CityConfigRecord, "sla")
+        assert record is not None
+        document = dict(record.document)
+        document["tracks"] = {**document["tracks"], "proposal": {**document["tracks"]["proposal"],
+                                                                 "calendar": "workdays"}}
+        record.document, record.checksum = document, "test-workdays-proposal"
+    pid = setup(db, actors)  # Wednesday 2026-11-25 09:00 in Pinghu
+    with db.read_session() as s:
+        due = {c.stage: c.due_at for c in s.scalars(select(ProposalClock).where(ProposalClock.proposal_id == pid))}
+    # 7 h left on Wednesday, 7.5 h on Thu, Fri, Mon, Tue: the last half hour on Wednesday 2 December
+    assert due["sign"] == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+    # 30 working days: 2027's holidays are not in the package nor in pinghu's overrides, so the SLA
+    # calendar counts Monday to Friday (1 January included) and warns the admins about the year
+    assert due["contact"] == datetime(2027, 1, 6, 1, 0, tzinfo=UTC)

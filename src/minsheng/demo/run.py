@@ -54,6 +54,9 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, cases: int = 3000, feed_
              + (f"（{report.failed} 个步骤未执行）" if report.failed else ""))
     else:
         _say(f"数据库已有 {existing} 件案件，跳过历史数据生成")
+    from minsheng.proposals.demo import seed_demo  # deputies' suggestions and CPPCC proposals
+
+    seed_demo(db, utcnow(), log=_say)
     base = f"http://{host}:{port}"
     _say("")
     _say("演示用户（密码保存在 " + str(settings.var_dir / "demo-users.txt") + "）：")

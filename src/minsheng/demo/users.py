@@ -17,7 +17,7 @@ from minsheng.web.auth import landing_for
 ROLE_NAMES = {
     "call_taker": "话务员", "city_dispatcher": "市中心派单员", "town_dispatcher": "镇街道分中心派单员",
     "handler": "承办人", "team_member": "一键办队员", "supervisor": "督办员", "leader": "领导（只读）",
-    "admin": "系统管理员",
+    "admin": "系统管理员", "editor": "编辑",
 }
 
 
@@ -41,6 +41,9 @@ DEMO_USERS = (
     DemoUser("duiyuan", "当湖一队队员 徐杰", "team_member", "ZX-DH", "T-DH-1"),
     DemoUser("duban", "督办员 赵静", "supervisor", "SZZX"),
     DemoUser("lingdao", "领导 孙海", "leader", "SZZX"),
+    # proposals: the host unit's leader approves its replies; the editor writes the public pages
+    DemoUser("zhujian_ld", "住建局领导 钱明", "leader", "ZJJ"),
+    DemoUser("bianji", "编辑 吴倩", "editor", "SZZX"),
     DemoUser("admin", "系统管理员", "admin", "SZZX"),
 )
 

@@ -12,14 +12,27 @@ proposals_app = typer.Typer(help="建议提案办理追踪", no_args_is_help=Tru
 
 
 @proposals_app.command("check-clocks")
-def check_clocks() -> None:
+def check_clocks(
+    every: Annotated[float, typer.Option(help="大于 0 时常驻运行，每隔这么多秒检查一次（Ctrl-C 或 SIGTERM 停止）")] = 0,
+) -> None:
     """触发已到期的联系、答复时限预警和超时督办（可由 cron 或多个进程同时运行，每条只触发一次）。"""
+    import signal
+    import threading
+
     from minsheng.cli import _db
     from minsheng.proposals.clockwork import do_fire_due_clocks
 
-    with _db().session() as session:
-        counts = do_fire_due_clocks(session)
-    typer.echo(f"预警 {counts['warned']} 条，超时督办 {counts['breached']} 条")
+    db = _db()
+    stop = threading.Event()
+    if every > 0:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    while True:
+        with db.session() as session:
+            counts = do_fire_due_clocks(session)
+        typer.echo(f"预警 {counts['warned']} 条，超时督办 {counts['breached']} 条")
+        if every <= 0 or stop.wait(every):
+            return
 
 
 @proposals_app.command("import")

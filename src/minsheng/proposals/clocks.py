@@ -2,8 +2,8 @@
 
 All clocks start at assignment (交办) or at the reopening for a second handling, with the limits of
 the city's `proposal` SLA track (pinghu: sign P5D, contact P30D, feedback P90D, warn at 80%).
-The track's counted time is added by `add_counted`; the default counts every second (the 24x7
-calendar the proposal track uses). A working-hours calendar plugs in through that parameter.
+The track's counted time is added by `add_counted` (the SLA domain's calendar `add`): every second
+for the 24x7 calendar the Pinghu proposal track uses, working hours on working days otherwise.
 """
 
 from __future__ import annotations

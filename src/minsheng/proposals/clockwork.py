@@ -21,33 +21,38 @@ from minsheng.clock import utcnow
 from minsheng.db import Database, for_update
 from minsheng.directory import service as directory
 from minsheng.directory.actors import system_actor
-from minsheng.directory.models import CityConfigRecord
 from minsheng.errors import Conflict
 from minsheng.events.outbox import enqueue
 from minsheng.proposals import clocks
 from minsheng.proposals.models import Proposal, ProposalClock, ProposalEvent
+from minsheng.sla.setup import sla_setup
 
 log = logging.getLogger(__name__)
 TRACK = "proposal"
 
 
-def limits(session: Session) -> clocks.Limits:
-    record = session.get(CityConfigRecord, "sla")
-    track = (record.document.get("tracks", {}).get(TRACK) if record else None)
-    if not track:
+def track_rules(session: Session) -> tuple[clocks.Limits, clocks.AddCounted]:
+    """The city's `proposal` track: its limits and how its calendar counts time (the SLA domain's
+    calendar: every second for 24x7, working hours on working days for a working-hours calendar)."""
+    setup = sla_setup(session)
+    track = setup.track(TRACK) if setup else None
+    if setup is None or track is None:
         raise Conflict("城市配置（sla.yaml）缺少 proposal 时限，不能交办建议提案")
-    calendar = record.document.get("calendars", {}).get(track.get("calendar"), {}) if record else {}
-    if calendar.get("kind", "continuous") != "continuous":
-        # The proposal track counts calendar days in every known city config; a working-hours
-        # proposal track needs the SLA domain's calendar (not wired here yet).
-        raise Conflict("proposal 时限目前只支持连续计时（24x7）日历")
-    return clocks.Limits.from_track(track)
+    calendar = setup.calendar_for(track)
+    limits = clocks.Limits.from_track(track.model_dump())
+    # P30D on a working-hours calendar means 30 working days of its hours (the SLA domain's budget)
+    def counted(seconds: int | None) -> int | None:
+        return None if seconds is None else int(calendar.budget(seconds).total_seconds())
+
+    return clocks.Limits(counted(limits.sign), counted(limits.contact), counted(limits.feedback),
+                         limits.warn_at), calendar.add
 
 
 def start_round(session: Session, p: Proposal, now: datetime) -> list[ProposalClock]:
+    limits, add_counted = track_rules(session)
     rows = [ProposalClock(proposal_id=p.id, round=p.round, stage=c.stage.value, unit_code=p.host_unit_code or "",
                           started_at=c.started_at, warn_at=c.warn_at, due_at=c.due_at, cancelled=False)
-            for c in clocks.plan(limits(session), now, p.round)]
+            for c in clocks.plan(limits, now, p.round, add_counted)]
     session.add_all(rows)
     session.flush()
     return rows

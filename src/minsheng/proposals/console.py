@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from minsheng.api.deps import ReadSession, WriteSession
+from minsheng.api.deps import ReadSession, RowId, WriteSession
 from minsheng.clock import SHANGHAI, utcnow
 from minsheng.directory import reads
 from minsheng.directory.actors import Actor
@@ -127,13 +127,13 @@ def measures_page(request: Request, actor: StaffActor, session: ReadSession, ses
 
 
 @router.get("/proposals/{proposal_id}")
-def proposal_page(proposal_id: int, request: Request, actor: StaffActor, session: ReadSession) -> Response:
+def proposal_page(proposal_id: RowId, request: Request, actor: StaffActor, session: ReadSession) -> Response:
     p = queries.get_proposal(session, actor, proposal_id)
     return _page(request, "proposals/detail.html", actor, **proposal_context(session, p, actor))
 
 
 @router.post("/proposals/{proposal_id}/act/{action}", dependencies=[Csrf])
-async def act(proposal_id: int, action: str, request: Request, actor: StaffActor, session: WriteSession) -> Response:
+async def act(proposal_id: RowId, action: str, request: Request, actor: StaffActor, session: WriteSession) -> Response:
     spec = form_for(action)
     body = body_from(spec, await request.form())
     p = spec.do(session, proposal_id, body, actor)
@@ -142,7 +142,7 @@ async def act(proposal_id: int, action: str, request: Request, actor: StaffActor
 
 
 @router.post("/proposals/{proposal_id}/attachments", dependencies=[Csrf])
-def attach(proposal_id: int, request: Request, file: UploadFile, actor: StaffActor,
+def attach(proposal_id: RowId, request: Request, file: UploadFile, actor: StaffActor,
            session: WriteSession) -> Response:
     settings = get_settings()
     data = file.file.read(settings.max_attachment_bytes + 1)

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
-from minsheng.api.deps import ReadSession, WriteSession
+from minsheng.api.deps import ReadSession, RowId, WriteSession
 from minsheng.cases.models import Case
 from minsheng.directory.actors import Actor
 from minsheng.errors import InvalidField, NotFound
@@ -65,13 +65,13 @@ async def nominate(request: Request, actor: CentreActor, session: WriteSession) 
 
 
 @router.get("/typical-cases/{typical_case_id}")
-def page(typical_case_id: int, request: Request, actor: CentreActor, session: ReadSession) -> Response:
+def page(typical_case_id: RowId, request: Request, actor: CentreActor, session: ReadSession) -> Response:
     tc = queries.get(session, actor, typical_case_id)
     return render(request, "typical_cases/detail.html", actor, t=queries.detail(session, tc, actor))
 
 
 @router.post("/typical-cases/{typical_case_id}/act/{action}", dependencies=[Csrf])
-async def act(typical_case_id: int, action: str, request: Request, actor: CentreActor,
+async def act(typical_case_id: RowId, action: str, request: Request, actor: CentreActor,
               session: WriteSession) -> Response:
     if action not in ACTIONS:
         raise NotFound(f"未知操作 {action}")

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 
-from minsheng.api.deps import ReadSession
+from minsheng.api.deps import ReadSession, RowId
 from minsheng.errors import DomainError
 from minsheng.proposals import public as proposals_public
 from minsheng.publishing import queries
@@ -48,7 +48,7 @@ def proposal_index(request: Request, session: ReadSession, session_name: str | N
 
 
 @router.get("/proposals/{proposal_id}")
-def proposal_page(request: Request, proposal_id: int, session: ReadSession) -> Response:
+def proposal_page(request: Request, proposal_id: RowId, session: ReadSession) -> Response:
     return render(request, "public/proposal.html", **proposals_public.page(session, proposal_id))
 
 
@@ -60,5 +60,5 @@ def typical_case_index(request: Request, session: ReadSession, topic: str | None
 
 
 @router.get("/typical-cases/{typical_case_id}")
-def typical_case_page(request: Request, typical_case_id: int, session: ReadSession) -> Response:
+def typical_case_page(request: Request, typical_case_id: RowId, session: ReadSession) -> Response:
     return render(request, "public/typical_case.html", item=queries.get_published(session, typical_case_id))

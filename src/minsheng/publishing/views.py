@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from minsheng.api.deps import ReadSession, StaffActor, WriteSession
+from minsheng.api.deps import ReadSession, RowId, StaffActor, WriteSession
 from minsheng.publishing import queries, service
 from minsheng.publishing.service import EmptyBody, NominateBody, ReasonBody, WriteBody
 
@@ -24,33 +24,33 @@ def working_list(actor: StaffActor, session: ReadSession, status: str | None = N
 
 
 @router.get("/{typical_case_id}", summary="典型案例详情（含系统初稿和时间线）")
-def get_typical_case(typical_case_id: int, actor: StaffActor, session: ReadSession) -> dict[str, Any]:
+def get_typical_case(typical_case_id: RowId, actor: StaffActor, session: ReadSession) -> dict[str, Any]:
     return queries.detail(session, queries.get(session, actor, typical_case_id), actor)
 
 
 @router.post("/{typical_case_id}/write", summary="编辑撰写公开稿")
-def write(typical_case_id: int, body: WriteBody, actor: StaffActor, session: WriteSession) -> dict[str, Any]:
+def write(typical_case_id: RowId, body: WriteBody, actor: StaffActor, session: WriteSession) -> dict[str, Any]:
     return queries.detail(session, service.do_write(session, typical_case_id, body, actor), actor)
 
 
 @router.post("/{typical_case_id}/submit", summary="提交领导审批")
-def submit(typical_case_id: int, actor: StaffActor, session: WriteSession,
+def submit(typical_case_id: RowId, actor: StaffActor, session: WriteSession,
            body: EmptyBody | None = None) -> dict[str, Any]:
     return queries.detail(session, service.do_submit(session, typical_case_id, body or EmptyBody(), actor), actor)
 
 
 @router.post("/{typical_case_id}/approve", summary="领导审批同意并发布")
-def approve(typical_case_id: int, actor: StaffActor, session: WriteSession,
+def approve(typical_case_id: RowId, actor: StaffActor, session: WriteSession,
             body: EmptyBody | None = None) -> dict[str, Any]:
     return queries.detail(session, service.do_approve(session, typical_case_id, body or EmptyBody(), actor), actor)
 
 
 @router.post("/{typical_case_id}/return", summary="退回修改")
-def return_for_edit(typical_case_id: int, body: ReasonBody, actor: StaffActor,
+def return_for_edit(typical_case_id: RowId, body: ReasonBody, actor: StaffActor,
                     session: WriteSession) -> dict[str, Any]:
     return queries.detail(session, service.do_return(session, typical_case_id, body, actor), actor)
 
 
 @router.post("/{typical_case_id}/withdraw", summary="撤回")
-def withdraw(typical_case_id: int, body: ReasonBody, actor: StaffActor, session: WriteSession) -> dict[str, Any]:
+def withdraw(typical_case_id: RowId, body: ReasonBody, actor: StaffActor, session: WriteSession) -> dict[str, Any]:
     return queries.detail(session, service.do_withdraw(session, typical_case_id, body, actor), actor)
