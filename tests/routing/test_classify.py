@@ -69,3 +69,17 @@ def test_temperature_recovers_a_known_scale() -> None:
     logits = rng.normal(size=(4000, 5))
     truth = np.array([rng.choice(5, p=softmax(row[None, :], 3.0)[0]) for row in logits])
     assert abs(fit_temperature(logits, truth) - 3.0) < 0.3
+
+
+def test_balanced_sample_takes_every_class_evenly_and_deterministically() -> None:
+    import numpy as np
+
+    from minsheng.routing.classify import balanced_sample
+
+    y = np.array(["a"] * 90 + ["b"] * 8 + ["c"] * 2)
+    picked = balanced_sample(y, 20, seed=0)
+    assert len(picked) == 20 and list(picked) == sorted(picked)
+    counts = {label: int((y[picked] == label).sum()) for label in "abc"}
+    assert counts == {"a": 10, "b": 8, "c": 2}
+    assert list(balanced_sample(y, 20, seed=0)) == list(picked)
+    assert list(balanced_sample(y, 200, seed=0)) == list(range(100))

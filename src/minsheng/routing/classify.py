@@ -118,8 +118,9 @@ class CategoryModel:
         use_embeddings: bool = True,
         lexicon: Sequence[str] = (),
         masker: Masker | None = None,
-        calibration_folds: int = 4,
-        calibration_max: int = 3000,
+        calibration_folds: int = 3,
+        calibration_max: int = 1500,
+        embed_max: int = 3000,
     ) -> None:
         self.seed = seed
         self.C = C
@@ -130,6 +131,7 @@ class CategoryModel:
         self.masker = masker
         self.calibration_folds = calibration_folds
         self.calibration_max = calibration_max
+        self.embed_max = embed_max
         self.classes_: list[str] = []
         self.temperature = 1.0
         self._char: TfidfIndex | None = None
@@ -170,10 +172,15 @@ class CategoryModel:
             raise ValueError("至少需要两个类别")
         prepared = [self.prepare(t) for t in all_texts]
         X = self._text_matrix(prepared, fit=True)
-        E = self.embed(all_texts) if self.use_embeddings else None
-        self.temperature = self._calibrate(X, E, y, n_real=len(texts))
+        # The embedding head (and the calibration, which needs both heads) learns from a class-balanced
+        # sample of at most `embed_max` examples: embedding every one of 10,000 requests would cost
+        # more than the rest of training, for a head that has learnt what it can long before.
+        rows = np.concatenate([balanced_sample(y[: len(texts)], self.embed_max, self.seed),
+                               np.arange(len(texts), len(y))])
+        E = self.embed([all_texts[i] for i in rows]) if self.use_embeddings else None
+        self.temperature = self._calibrate(X[rows], E, y[rows], n_real=len(rows) - len(priors))
         self._text_head = LinearHead.fit(X, y, self.C, self.seed)
-        self._embed_head = LinearHead.fit(E, y, self.C, self.seed) if E is not None else None
+        self._embed_head = LinearHead.fit(E, y[rows], self.C, self.seed) if E is not None else None
         return self
 
     def _margins(self, X: sparse.spmatrix, E: np.ndarray | None, text_head: LinearHead,
@@ -240,6 +247,19 @@ class CategoryModel:
 
     def predict_one(self, text: str, k: int = 3) -> Prediction:
         return self.predict([text], k)[0]
+
+
+def balanced_sample(y: np.ndarray, limit: int, seed: int) -> np.ndarray:
+    """Sorted indices of at most `limit` rows, as even across classes as the classes allow."""
+    if len(y) <= limit:
+        return np.arange(len(y))
+    rng = np.random.default_rng(seed)
+    rank = np.empty(len(y), dtype=np.int64)
+    for label in np.unique(y):
+        members = np.flatnonzero(y == label)
+        rank[rng.permutation(members)] = np.arange(len(members))
+    order = np.lexsort((rng.random(len(y)), rank))  # every class's first, then every class's second, …
+    return np.sort(order[:limit])
 
 
 def fit_temperature_multi(scores: list[np.ndarray], truth: list[np.ndarray]) -> float:
