@@ -89,7 +89,9 @@
   // Someone is typing into (or focused on) this element: a live update must not wipe it.
   function busy(el) {
     if (!el) return false;
-    if (el.contains(document.activeElement) && document.activeElement !== document.body) return true;
+    // focus counts where the user enters something; a button keeps focus after a click without being in use
+    var active = document.activeElement;
+    if (active && el.contains(active) && active.matches("textarea, input, select")) return true;
     return Array.prototype.some.call(el.querySelectorAll("textarea, input[type=text], input:not([type]), input[type=file]"),
       function (f) { return f.value && f.value.length > 0; });
   }
