@@ -34,6 +34,7 @@ _CASES: Table = Case.__table__  # type: ignore[assignment]
 _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
 _EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
 STAGE_STAMP = {
     wf.Action.ASSIGN: "assigned_at",
     wf.Action.SIGN: "signed_at",
@@ -99,14 +100,29 @@ def record_event(
     action writes one, and the flush machinery for a single new object cost more than the insert.
     """
     session.flush()  # the case's changes first (a new case gets its id)
-    values = dict(case_id=case.id, at=now, action=action, from_status=from_status, to_status=case.status,
-                  actor_id=actor.user_id, actor_name=actor.label, actor_unit=actor.unit_code, note=note,
-                  data=data or {})
-    event_id = session.connection().execute(_INSERT_EVENT, values).scalar_one()
-    event = CaseEvent(id=event_id, **values)
-    make_transient_to_detached(event)  # as if loaded: every column is set, nothing to write
-    session.add(event)
-    return event
+    return record_events(session, [(case, _event_values(case, action, actor, now, from_status, note, data))])[0]
+
+
+def _event_values(case: Case, action: str, actor: Actor, now: datetime, from_status: str | None,
+                  note: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    return dict(case_id=case.id, at=now, action=action, from_status=from_status, to_status=case.status,
+                actor_id=actor.user_id, actor_name=actor.label, actor_unit=actor.unit_code, note=note,
+                data=data or {})
+
+
+def record_events(session: Session, rows: list[tuple[Case, dict[str, Any]]]) -> list[CaseEvent]:
+    """Timeline lines for cases already flushed, in one INSERT … RETURNING (ids in the rows' order)."""
+    if len(rows) == 1:
+        ids = [session.connection().execute(_INSERT_EVENT, rows[0][1]).scalar_one()]
+    else:
+        ids = list(session.connection().execute(_INSERT_EVENTS, [values for _, values in rows]).scalars())
+    events = []
+    for event_id, (_, values) in zip(ids, rows, strict=True):
+        event = CaseEvent(id=event_id, **values)
+        make_transient_to_detached(event)  # as if loaded: every column is set, nothing to write
+        session.add(event)
+        events.append(event)
+    return events
 
 
 def scope_fields(case: Case) -> dict[str, str | None]:
@@ -225,11 +241,11 @@ def do_escalate_many(session: Session, items: list[tuple[Case, str]], actor: Act
             was = scope_fields(case)
             note, data = APPLY[wf.Action.ESCALATE](session, case, ActionBody(reason=reason), actor, now)
             case.updated_at = now
-            event = record_event(session, case, wf.Action.ESCALATE.value, actor, now, from_status=case.status,
-                                 note=note, data=data)
-            done.append((case, event, data, was))
-    session.flush()
-    for case, event, data, was in done:
+            done.append((case, data, was, _event_values(case, wf.Action.ESCALATE.value, actor, now, case.status,
+                                                        note, data)))
+    session.flush()  # every case's changes in one executemany, then every timeline line in one INSERT
+    events = record_events(session, [(case, values) for case, _, _, values in done]) if done else []
+    for (case, data, was, _), event in zip(done, events, strict=True):
         hooks.run(session, hooks.Transition(case, "escalate", case.status, case.status, actor, now, event, data))
         announce(session, "case", case.id, action="escalate", status=case.status, number=case.number,
                  track=case.track, priority=case.priority, **scope_fields(case), was=was)

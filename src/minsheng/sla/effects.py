@@ -60,7 +60,7 @@ CASE_COLUMNS = (Case.id, Case.number, Case.status, Case.track, Case.priority, Ca
                 Case.command_unit_code, Case.town_code, Case.team_code, Case.level)
 # What escalating a case reads and writes (the rest of the row stays unloaded).
 ESCALATION_COLUMNS = (*CASE_COLUMNS, Case.suspended, Case.rated, Case.merged, Case.overdue, Case.escalated,
-                      Case.updated_at)
+                      Case.updated_at, Case.group_id)  # group_id: the groups listener looks at it
 CLOCK_COLUMNS = (SlaClock.id, SlaClock.stage, SlaClock.unit_code, SlaClock.deadline, SlaClock.state,
                  SlaClock.stopped_at)
 
