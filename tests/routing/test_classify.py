@@ -94,7 +94,7 @@ def test_phrase_groups_join_one_class_wording_not_boilerplate() -> None:
     groups = phrase_groups(texts, y)
     assert groups[0] == groups[1] and groups[2] == groups[3]  # the same complaint worded alike
     assert groups[0] != groups[2]  # the greeting is shared by two classes: it joins nothing
-    assert len(set(groups.tolist())) == 3
+    assert groups.tolist() == [0, 0, 2, 2, 4]  # named by their first member: the same in every process
 
 
 def domain_and_custom() -> tuple[CategoryModel, list[str], list[str]]:

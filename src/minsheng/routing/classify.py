@@ -350,7 +350,11 @@ def phrase_groups(texts: Sequence[str], y: np.ndarray, n: int = 8) -> np.ndarray
             root = find(members[0])
             for i in members[1:]:
                 parent[find(i)] = root
-    return np.array([find(i) for i in range(len(texts))])
+    roots = [find(i) for i in range(len(texts))]
+    first: dict[int, int] = {}
+    # named by their first member, so the folds do not depend on the order the phrases were met in
+    # (a set's order changes with the process's string hashing)
+    return np.array([first.setdefault(root, i) for i, root in enumerate(roots)])
 
 
 def balanced_sample(y: np.ndarray, limit: int, seed: int) -> np.ndarray:
