@@ -68,6 +68,8 @@ def test_custom_taxonomy_learns_with_the_city_model(tmp_path: Path, pinghu: City
     assert loaded.classifier.predict_one("自来水发黄").probs == pytest.approx(
         model.classifier.predict_one("自来水发黄").probs, abs=1e-3)
     assert train(examples, pinghu, use_embeddings=False, use_domain=False).classifier.domain is None
+    # the city model reads embeddings: a model trained without them is left without it
+    assert train(examples, pinghu, use_embeddings=False).metadata["domain_classes"] == 0
 
 
 def test_without_a_city_model_the_domain_is_learnt_from_the_descriptions(tmp_path: Path, pinghu: CityConfig) -> None:

@@ -114,6 +114,8 @@ def train(examples: list[Example], cfg: CityConfig | None = None, *, seed: int =
             words = gazetteer.terms()
     if taxonomy == "custom" and cfg is not None and use_domain and domain is None:
         domain = domain_model(cfg, seed=seed)
+        if domain is not None and domain.needs_embeddings and not use_embeddings:
+            domain = None  # without embeddings means without them: the city model reads them too
     model = CategoryModel(seed=seed, use_embeddings=use_embeddings, lexicon=words, masker=masker,
                           domain=domain if taxonomy == "custom" and use_domain else None)
     model.fit([model_input(e.text, e.address) for e in examples], [e.label for e in examples], priors)
