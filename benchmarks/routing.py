@@ -13,7 +13,8 @@
    clause appended) so the texts are distinct; time of `routing.model.train` with embeddings.
 4. A city's own taxonomy, few examples: 5-fold cross-validation, folds split by template,
    on the SYNTHETIC 7-class set of benchmarks/city_taxonomy.py (see there), through CSV files
-   and the same train/eval functions as the CLI; baseline alongside.
+   and the same train/eval functions as the CLI (so with the packaged Pinghu model as the domain
+   head, weighted as each fold's own training data decides); baseline alongside.
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ def city_taxonomy_cv(cfg, folds: int = 5, per_class: int = 70) -> dict:  # type:
             train_rows, test_rows = read_csv(train_csv), read_csv(test_csv)
             model = train(train_rows, cfg, seed=0)
             result = evaluate(test_rows, model)
-            ours.append({k2: result[k2] for k2 in ("n", "category_accuracy", "macro_f1")})
+            ours.append({**{k2: result[k2] for k2 in ("n", "category_accuracy", "macro_f1")},
+                         "domain_weight": model.classifier.domain_weight})
             base.append(baseline(train_rows, test_rows))
     lengths = sorted(len(t) for t in texts)
     return {

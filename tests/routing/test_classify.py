@@ -83,3 +83,49 @@ def test_balanced_sample_takes_every_class_evenly_and_deterministically() -> Non
     assert counts == {"a": 10, "b": 8, "c": 2}
     assert list(balanced_sample(y, 20, seed=0)) == list(picked)
     assert list(balanced_sample(y, 200, seed=0)) == list(range(100))
+
+
+def test_phrase_groups_join_one_class_wording_not_boilerplate() -> None:
+    from minsheng.routing.classify import phrase_groups
+
+    texts = ["您好打扰了我想反映一下路灯坏了好几个星期了", "路灯坏了好几个星期了谢谢",
+             "您好打扰了我想反映一下自来水浑浊发黄有异味", "自来水浑浊发黄有异味很久了", "停电了"]
+    y = np.array(["light", "light", "water", "water", "power"])
+    groups = phrase_groups(texts, y)
+    assert groups[0] == groups[1] and groups[2] == groups[3]  # the same complaint worded alike
+    assert groups[0] != groups[2]  # the greeting is shared by two classes: it joins nothing
+    assert groups.tolist() == [0, 0, 2, 2, 4]  # named by their first member: the same in every process
+
+
+def domain_and_custom() -> tuple[CategoryModel, list[str], list[str]]:
+    """A domain model that knows all of TOPICS, and custom labels (utility, nuisance) whose
+    training texts use only some of each topic's phrases."""
+    domain = CategoryModel(use_embeddings=False).fit(*corpus(1, 90))
+    rng = np.random.default_rng(5)
+    seen = {"utility": ["路灯不亮", "路灯坏了", "停水了", "自来水浑浊"], "nuisance": ["半夜装修电钻", "广场舞音响太吵"]}
+    texts, labels = [], []
+    for i in range(60):
+        label = list(seen)[i % 2]
+        words = [str(rng.choice(seen[label])), *rng.choice(NOISE, 3)]
+        rng.shuffle(words)
+        texts.append("，".join(words))
+        labels.append(label)
+    return domain, texts, labels
+
+
+def test_domain_model_teaches_a_custom_taxonomy_what_its_examples_never_said() -> None:
+    domain, texts, labels = domain_and_custom()
+    unseen = {"水管爆裂了，请尽快处理": "utility", "楼上跳绳咚咚响，已经好几天": "nuisance",
+              "狗叫一整晚，麻烦看一下": "nuisance"}
+    plain = CategoryModel(use_embeddings=False).fit(texts, labels)
+    helped = CategoryModel(use_embeddings=False, domain=domain).fit(texts, labels)
+    assert helped.domain is domain and helped.domain_weight > 0
+    assert all(helped.predict_one(t).label == label for t, label in unseen.items())
+    assert sum(plain.predict_one(t).label == label for t, label in unseen.items()) < len(unseen)
+
+
+def test_a_domain_weighted_zero_is_dropped() -> None:
+    domain, texts, labels = domain_and_custom()
+    model = CategoryModel(use_embeddings=False, domain=domain, domain_weights=(0.0,)).fit(texts, labels)
+    assert model.domain is None and model.domain_weight == 0.0
+    assert model.predict_one("路灯坏了").label == "utility"

@@ -7,7 +7,7 @@ import pytest
 
 from minsheng.directory.config import CityConfig
 from minsheng.routing.datasets import Example
-from minsheng.routing.model import FORMAT, ModelFormatError, RouterModel, train
+from minsheng.routing.model import FORMAT, ModelFormatError, RouterModel, domain_model, train
 
 EXAMPLES = [Example(t, lab) for t, lab in [
     ("路灯不亮", "light"), ("路灯坏了好几天", "light"), ("灯杆歪了", "light"),
@@ -42,3 +42,38 @@ def test_shipped_model_is_current(shipped_model: RouterModel, pinghu: CityConfig
     assert shipped_model.metadata["taxonomy"] == "config"
     assert set(shipped_model.classifier.classes_) <= leaves
     assert shipped_model.metadata["examples"] == 520
+
+
+def test_reads_format_1_files(tmp_path: Path, pinghu: CityConfig) -> None:
+    model = train(EXAMPLES, pinghu, use_embeddings=False)
+    classifier = model.classifier
+    for name in ("domain", "domain_weights", "domain_weight", "_domain_head"):  # what format 1 lacked
+        del classifier.__dict__[name]
+    old = tmp_path / "v1.model"
+    joblib.dump({"format": FORMAT, "format_version": 1, "metadata": model.metadata, "classifier": classifier}, old)
+    loaded = RouterModel.load(old)
+    assert loaded.classifier.domain is None and loaded.classifier.domain_weight == 0.0
+    assert loaded.classifier.predict_one("路灯不亮了").label == "light"
+
+
+def test_custom_taxonomy_learns_with_the_city_model(tmp_path: Path, pinghu: CityConfig,
+                                                     shipped_model: RouterModel) -> None:
+    domain = domain_model(pinghu)
+    assert domain is not None and domain.classes_ == shipped_model.classifier.classes_
+    examples = EXAMPLES * 3
+    model = train(examples, pinghu, use_embeddings=False, domain=domain, use_domain=True)
+    assert model.metadata["taxonomy"] == "custom"
+    assert (model.classifier.domain is not None) == (model.metadata["domain_weight"] > 0)
+    loaded = RouterModel.load(model.save(tmp_path / "custom.model"))
+    assert loaded.classifier.predict_one("自来水发黄").probs == pytest.approx(
+        model.classifier.predict_one("自来水发黄").probs, abs=1e-3)
+    assert train(examples, pinghu, use_embeddings=False, use_domain=False).classifier.domain is None
+    # the city model reads embeddings: a model trained without them is left without it
+    assert train(examples, pinghu, use_embeddings=False).metadata["domain_classes"] == 0
+
+
+def test_without_a_city_model_the_domain_is_learnt_from_the_descriptions(tmp_path: Path, pinghu: CityConfig) -> None:
+    domain = domain_model(pinghu, tmp_path / "missing.model")
+    assert domain is not None
+    assert set(domain.classes_) == {leaf.code for _, leaf in pinghu.leaves()}
+    assert domain.predict_one("窨井盖丢了").label == "SZ02"

@@ -8,9 +8,16 @@ Two linear heads are trained and their margins added:
 The city's own words are training signal too: each category's name and the phrases of its
 description (and any keywords) are added as short labelled examples.
 
+For labels of another taxonomy (a city's own `text,label` data) a third head may join: a *domain
+model* (the city's routing model, or one learnt from its category descriptions) reads the text,
+and its probabilities over the city's categories are the features of a small linear head, so
+"河水发黑、怀疑偷排" counts as evidence for the label that such complaints carry even when no training
+text of that label used those words. Its weight is chosen by cross-validation on the training data.
+
 The summed margins become probabilities by a temperature fitted on out-of-fold margins of the
-training data itself (so a confidence of 0.9 means right about nine times in ten on unseen text).
-Everything is deterministic for a given seed.
+training data itself (so a confidence of 0.9 means right about nine times in ten on unseen text);
+folds keep texts that share a distinctive phrase together. Everything is deterministic for a given
+seed.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.svm import LinearSVC
 
 from minsheng.routing.embed import SentenceEmbedder
@@ -31,6 +38,8 @@ from minsheng.routing.features import TfidfIndex, char_ngrams
 from minsheng.routing.text import Segmenter, normalise
 
 Masker = Callable[[str], str]
+# Weights tried for the domain head (see CategoryModel.domain), chosen by out-of-fold likelihood.
+DOMAIN_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,8 @@ class CategoryModel:
         calibration_folds: int = 3,
         calibration_max: int = 1500,
         embed_max: int = 3000,
+        domain: CategoryModel | None = None,
+        domain_weights: Sequence[float] = DOMAIN_WEIGHTS,
     ) -> None:
         self.seed = seed
         self.C = C
@@ -132,12 +143,22 @@ class CategoryModel:
         self.calibration_folds = calibration_folds
         self.calibration_max = calibration_max
         self.embed_max = embed_max
+        self.domain = domain
+        self.domain_weights = tuple(domain_weights)
+        self.domain_weight = 0.0
         self.classes_: list[str] = []
         self.temperature = 1.0
         self._char: TfidfIndex | None = None
         self._word: TfidfIndex | None = None
         self._text_head: LinearHead | None = None
         self._embed_head: LinearHead | None = None
+        self._domain_head: LinearHead | None = None
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        # files of format 1 predate the domain head
+        self.__dict__.update({"domain": None, "domain_weights": DOMAIN_WEIGHTS, "domain_weight": 0.0,
+                              "_domain_head": None})
+        self.__dict__.update(state)
 
     # ---- features -------------------------------------------------------------------------
     def prepare(self, text: str) -> str:
@@ -149,6 +170,20 @@ class CategoryModel:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self._embedder().encode([normalise(t)[: self.embed_chars] for t in texts])
+
+    @property
+    def needs_embeddings(self) -> bool:
+        return self.use_embeddings or (self.domain is not None and self.domain.needs_embeddings)
+
+    def _embed_if_needed(self, texts: Sequence[str]) -> np.ndarray | None:
+        return self.embed(texts) if self.needs_embeddings else None
+
+    def _domain_features(self, texts: Sequence[str], E: np.ndarray | None) -> np.ndarray:
+        """The domain model's calibrated probabilities over its own categories (the embedding is
+        shared when both models embed the same way, as they do by default)."""
+        assert self.domain is not None
+        shared = E if E is not None and self.domain.embed_chars == self.embed_chars else None
+        return self.domain.proba_with(texts, shared)
 
     def _text_matrix(self, prepared: Sequence[str], fit: bool = False) -> sparse.csr_matrix:
         grams = [char_ngrams(t) for t in prepared]
@@ -172,26 +207,47 @@ class CategoryModel:
             raise ValueError("至少需要两个类别")
         prepared = [self.prepare(t) for t in all_texts]
         X = self._text_matrix(prepared, fit=True)
-        # The embedding head (and the calibration, which needs both heads) learns from a class-balanced
-        # sample of at most `embed_max` examples: embedding every one of 10,000 requests would cost
-        # more than the rest of training, for a head that has learnt what it can long before.
+        # The embedding and domain heads (and the calibration, which needs every head) learn from a
+        # class-balanced sample of at most `embed_max` examples: embedding every one of 10,000
+        # requests would cost more than the rest of training, for a head that has learnt what it
+        # can long before.
         rows = np.concatenate([balanced_sample(y[: len(texts)], self.embed_max, self.seed),
                                np.arange(len(texts), len(y))])
-        E = self.embed([all_texts[i] for i in rows]) if self.use_embeddings else None
-        self.temperature = self._calibrate(X[rows], E, y[rows], n_real=len(rows) - len(priors))
+        sample = [all_texts[i] for i in rows]
+        E = self._embed_if_needed(sample)
+        D = self._domain_features(sample, E) if self.domain is not None else None
+        self.temperature, self.domain_weight = self._calibrate(
+            X[rows], E if self.use_embeddings else None, D, y[rows], n_real=len(rows) - len(priors),
+            texts=[prepared[i] for i in rows])
         self._text_head = LinearHead.fit(X, y, self.C, self.seed)
-        self._embed_head = LinearHead.fit(E, y[rows], self.C, self.seed) if E is not None else None
+        self._embed_head = LinearHead.fit(E, y[rows], self.C, self.seed) if self.use_embeddings else None
+        self._domain_head = None
+        if D is not None and self.domain_weight > 0:
+            self._domain_head = LinearHead.fit(D, y[rows], self.C, self.seed)
+        else:
+            self.domain = None  # not worth its cost at inference
         return self
 
-    def _margins(self, X: sparse.spmatrix, E: np.ndarray | None, text_head: LinearHead,
-                 embed_head: LinearHead | None) -> np.ndarray:
+    def _margins(self, X: sparse.spmatrix, E: np.ndarray | None, D: np.ndarray | None,
+                 heads: tuple[LinearHead, LinearHead | None, LinearHead | None],
+                 domain_weight: float) -> np.ndarray:
+        text_head, embed_head, domain_head = heads
         scores = text_head.margins(X)
         if embed_head is not None and E is not None:
             scores = scores + self.embed_weight * embed_head.margins(E)
+        if domain_head is not None and D is not None and domain_weight > 0:
+            scores = scores + domain_weight * domain_head.margins(D)
         return scores
 
-    def _calibrate(self, X: sparse.csr_matrix, E: np.ndarray | None, y: np.ndarray, n_real: int) -> float:
-        """Temperature from out-of-fold margins (a sample of at most `calibration_max` real examples)."""
+    def _calibrate(self, X: sparse.csr_matrix, E: np.ndarray | None, D: np.ndarray | None, y: np.ndarray,
+                   n_real: int, texts: Sequence[str] | None = None) -> tuple[float, float]:
+        """Temperature (and the domain head's weight, when there is one) from out-of-fold margins of
+        a sample of at most `calibration_max` real examples: the weight is the one of
+        `domain_weights` whose calibrated out-of-fold predictions have the least negative
+        log-likelihood, so the training data alone decides how far the domain model is trusted.
+        Texts sharing a distinctive phrase stay in one fold (`phrase_groups`): with near-copies on
+        both sides, out-of-fold scores would reward memorising wordings, which a new request
+        does not reuse, and trust the words too much against what generalises."""
         rng = np.random.default_rng(self.seed)
         real = np.arange(n_real)
         if n_real > self.calibration_max:
@@ -199,13 +255,16 @@ class CategoryModel:
         counts = Counter(y[real].tolist())
         folds = min(self.calibration_folds, max(counts.values()))
         if folds < 2:
-            return 1.0
+            return 1.0, (self.domain_weights[len(self.domain_weights) // 2] if D is not None else 0.0)
         priors = np.arange(n_real, len(y))
-        scores, truth = [], []
-        splitter = StratifiedKFold(folds, shuffle=True, random_state=self.seed)
+        blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # margins of each head
+        truth: list[np.ndarray] = []
+        groups = (phrase_groups([texts[int(i)] for i in real], y[real]) if texts is not None
+                  else np.arange(len(real)))
+        splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=self.seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # classes rarer than the fold count
-            splits = list(splitter.split(real, y[real]))
+            splits = list(splitter.split(real, y[real], groups))
         for train_idx, test_idx in splits:
             train = np.concatenate([real[train_idx], priors])
             test = real[test_idx]
@@ -213,25 +272,44 @@ class CategoryModel:
                 continue
             text_head = LinearHead.fit(X[train], y[train], self.C, self.seed)
             embed_head = LinearHead.fit(E[train], y[train], self.C, self.seed) if E is not None else None
+            domain_head = LinearHead.fit(D[train], y[train], self.C, self.seed) if D is not None else None
             fold_classes = sorted(set(y[train].tolist()))
             keep = np.array([label in fold_classes for label in y[test]])
             if not keep.any():
                 continue
             test = test[keep]
-            fold_scores = self._margins(X[test], None if E is None else E[test], text_head, embed_head)
-            scores.append(fold_scores)
+            text = text_head.margins(X[test])
+            emb = embed_head.margins(E[test]) if embed_head is not None and E is not None else 0 * text
+            dom = domain_head.margins(D[test]) if domain_head is not None and D is not None else 0 * text
+            blocks.append((text, emb, dom))
             truth.append(np.array([fold_classes.index(label) for label in y[test]]))
-        if not scores:
-            return 1.0
+        if not blocks:
+            return 1.0, 0.0
         # Folds may see different class sets; calibrate each fold's scores in its own class space.
-        return fit_temperature_multi(scores, truth)
+        fitted = []
+        for weight in self.domain_weights if D is not None else (0.0,):
+            scores = [text + self.embed_weight * emb + weight * dom for text, emb, dom in blocks]
+            temperature = fit_temperature_multi(scores, truth)
+            fitted.append((round(nll_multi(scores, truth, temperature), 4), weight, temperature))
+        _, weight, temperature = min(fitted)  # a tie goes to the smaller weight
+        return temperature, weight
 
     # ---- prediction ---------------------------------------------------------------------------
     def decision(self, texts: Sequence[str]) -> np.ndarray:
+        return self.decision_with(texts, None)
+
+    def decision_with(self, texts: Sequence[str], E: np.ndarray | None) -> np.ndarray:
+        """Margins; `E` is the texts' embedding when the caller has it already."""
         assert self._text_head is not None, "model is not trained"
         X = self._text_matrix([self.prepare(t) for t in texts])
-        E = self.embed(texts) if self._embed_head is not None else None
-        return self._margins(X, E, self._text_head, self._embed_head)
+        if E is None and (self._embed_head is not None or self._domain_head is not None):
+            E = self._embed_if_needed(texts)
+        D = self._domain_features(texts, E) if self._domain_head is not None else None
+        return self._margins(X, E if self._embed_head is not None else None, D,
+                             (self._text_head, self._embed_head, self._domain_head), self.domain_weight)
+
+    def proba_with(self, texts: Sequence[str], E: np.ndarray | None) -> np.ndarray:
+        return softmax(self.decision_with(texts, E), self.temperature)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return softmax(self.decision(texts), self.temperature)
@@ -249,6 +327,36 @@ class CategoryModel:
         return self.predict([text], k)[0]
 
 
+def phrase_groups(texts: Sequence[str], y: np.ndarray, n: int = 8) -> np.ndarray:
+    """Group ids joining texts of one class that share a phrase of `n` characters found in no other
+    class (the same wording reused: a template, a copied message), so that out-of-fold estimates
+    see new wordings as a new request would, not a near-copy of a training text. Phrases common to
+    several classes (greetings, boilerplate) join nothing."""
+    owners: dict[str, list[int]] = {}
+    for i, text in enumerate(texts):
+        compact = "".join(text.split())
+        for gram in {compact[j : j + n] for j in range(len(compact) - n + 1)}:
+            owners.setdefault(gram, []).append(i)
+    parent = list(range(len(texts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for members in owners.values():
+        if len(members) > 1 and len({y[i] for i in members}) == 1:
+            root = find(members[0])
+            for i in members[1:]:
+                parent[find(i)] = root
+    roots = [find(i) for i in range(len(texts))]
+    first: dict[int, int] = {}
+    # named by their first member, so the folds do not depend on the order the phrases were met in
+    # (a set's order changes with the process's string hashing)
+    return np.array([first.setdefault(root, i) for i, root in enumerate(roots)])
+
+
 def balanced_sample(y: np.ndarray, limit: int, seed: int) -> np.ndarray:
     """Sorted indices of at most `limit` rows, as even across classes as the classes allow."""
     if len(y) <= limit:
@@ -262,8 +370,18 @@ def balanced_sample(y: np.ndarray, limit: int, seed: int) -> np.ndarray:
     return np.sort(order[:limit])
 
 
+def _padded(scores: list[np.ndarray]) -> np.ndarray:
+    width = max(s.shape[1] for s in scores)
+    return np.vstack([np.pad(s, ((0, 0), (0, width - s.shape[1])), constant_values=-1e9) for s in scores])
+
+
 def fit_temperature_multi(scores: list[np.ndarray], truth: list[np.ndarray]) -> float:
     """fit_temperature over several blocks whose class spaces may differ."""
-    width = max(s.shape[1] for s in scores)
-    padded = [np.pad(s, ((0, 0), (0, width - s.shape[1])), constant_values=-1e9) for s in scores]
-    return fit_temperature(np.vstack(padded), np.concatenate(truth))
+    return fit_temperature(_padded(scores), np.concatenate(truth))
+
+
+def nll_multi(scores: list[np.ndarray], truth: list[np.ndarray], temperature: float) -> float:
+    """Mean negative log-likelihood of the true classes over such blocks."""
+    y = np.concatenate(truth)
+    p = softmax(_padded(scores), temperature)[np.arange(len(y)), y]
+    return float(-np.log(np.clip(p, 1e-12, None)).mean())

@@ -6,7 +6,9 @@
 
 FILE is JSONL in the shape of the shipped examples, or CSV with text,label columns in any
 taxonomy. `--from-db` adds the platform's own history: closed cases under the category people
-finally chose, and open cases a dispatcher re-categorised. `eval` prints one JSON object.
+finally chose, and open cases a dispatcher re-categorised. Labels of another taxonomy are learnt
+with the installed city model's judgement as one more signal (`--no-domain` turns it off; see
+routing.model.domain_model). `eval` prints one JSON object.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def train_command(
     seed: int = typer.Option(0, help="随机种子（同一数据同一种子结果相同）"),
     config: Path | None = typer.Option(None, help=CONFIG_HELP),
     embeddings: bool = typer.Option(True, help="使用多语言句向量（关闭则只用词和字 n-gram）"),
+    domain: bool = typer.Option(True, help="自定义分类时以本市派单模型的判断为一组特征（权重由交叉验证决定）"),
 ) -> None:
     """从标注样本（或 --from-db：平台自己的办理记录）训练派单模型。"""
     files = list(files or [])
@@ -85,7 +88,7 @@ def train_command(
         typer.echo(f"样本不足：{len(examples)} 条，至少需要两个类别", err=True)
         raise typer.Exit(2)
     start = time.perf_counter()
-    model = train(examples, cfg, seed=seed, use_embeddings=embeddings, sources=sources)
+    model = train(examples, cfg, seed=seed, use_embeddings=embeddings, sources=sources, use_domain=domain)
     path = model.save(out)
     typer.echo(json.dumps({
         "model": str(path), "version": model.version, "examples": len(examples),

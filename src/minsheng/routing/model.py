@@ -25,7 +25,8 @@ from minsheng.routing.locate import Gazetteer
 from minsheng.routing.text import model_input
 
 FORMAT = "minsheng-router-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the classifier may carry a domain model (custom taxonomies)
+READABLE_VERSIONS = (1, 2)  # a version-1 file is a version-2 file without a domain model
 
 
 class ModelFormatError(ValueError):
@@ -57,17 +58,45 @@ class RouterModel:
             raise ModelFormatError(f"{path}: 无法读取路由模型（{exc}）") from exc
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
             raise ModelFormatError(f"{path}: 不是 minsheng 路由模型文件")
-        if payload.get("format_version") != FORMAT_VERSION:
+        if payload.get("format_version") not in READABLE_VERSIONS:
             raise ModelFormatError(
                 f"{path}: 模型格式版本 {payload.get('format_version')}，"
                 f"本程序需要 {FORMAT_VERSION}；请重新训练")
         return cls(payload["classifier"], payload["metadata"])
 
 
+def domain_model(cfg: CityConfig, model_path: str | Path | None = None, *, seed: int = 0) -> CategoryModel | None:
+    """What the platform already knows about its city's requests, for a model in another taxonomy:
+    the installed routing model (`model_path`, else the configured or packaged one) when it is a
+    model of this city's categories, else a model of the categories' names and descriptions alone."""
+    from minsheng.settings import get_settings
+
+    leaf_codes = {leaf.code for _, leaf in cfg.leaves()}
+    path = model_path or get_settings().routing_model_path or default_model_path()
+    try:
+        installed = RouterModel.load(path)
+        if (installed.metadata.get("taxonomy") == "config"
+                and set(installed.classifier.classes_) <= leaf_codes and installed.classifier.domain is None):
+            return installed.classifier
+    except (ModelFormatError, OSError):
+        pass
+    priors = taxonomy_priors(cfg)
+    if len({label for _, label in priors}) < 2:
+        return None
+    gazetteer = Gazetteer.from_config(cfg, national=False)
+    model = CategoryModel(seed=seed, lexicon=lexicon(cfg, gazetteer.terms()), masker=gazetteer.mask)
+    return model.fit([t for t, _ in priors], [label for _, label in priors])
+
+
 def train(examples: list[Example], cfg: CityConfig | None = None, *, seed: int = 0,
-          use_embeddings: bool = True, sources: list[str] | None = None) -> RouterModel:
+          use_embeddings: bool = True, sources: list[str] | None = None,
+          domain: CategoryModel | None = None, use_domain: bool = True) -> RouterModel:
     """Train a router model. With a city configuration whose categories cover the labels, the
-    taxonomy's names and descriptions join the training data and its places are masked."""
+    taxonomy's names and descriptions join the training data and its places are masked. Labels of
+    another taxonomy (a `text,label` CSV) are learnt with the city's own model as one more
+    signal: its probabilities over the city's categories become features of a third head
+    (`domain`, default `domain_model(cfg)`), weighted as the training data's cross-validation
+    decides (not at all when they do not help)."""
     labels = sorted({e.label for e in examples})
     priors: list[tuple[str, str]] = []
     words: list[str] = []
@@ -83,7 +112,12 @@ def train(examples: list[Example], cfg: CityConfig | None = None, *, seed: int =
             words = lexicon(cfg, gazetteer.terms())
         else:
             words = gazetteer.terms()
-    model = CategoryModel(seed=seed, use_embeddings=use_embeddings, lexicon=words, masker=masker)
+    if taxonomy == "custom" and cfg is not None and use_domain and domain is None:
+        domain = domain_model(cfg, seed=seed)
+        if domain is not None and domain.needs_embeddings and not use_embeddings:
+            domain = None  # without embeddings means without them: the city model reads them too
+    model = CategoryModel(seed=seed, use_embeddings=use_embeddings, lexicon=words, masker=masker,
+                          domain=domain if taxonomy == "custom" and use_domain else None)
     model.fit([model_input(e.text, e.address) for e in examples], [e.label for e in examples], priors)
     digest = hashlib.sha256("\n".join(f"{e.label}\t{e.text}" for e in examples).encode()).hexdigest()[:12]
     metadata = {
@@ -98,6 +132,8 @@ def train(examples: list[Example], cfg: CityConfig | None = None, *, seed: int =
         "classes": model.classes_,
         "embeddings": model.use_embeddings,
         "temperature": model.temperature,
+        "domain_weight": model.domain_weight,
+        "domain_classes": len(model.domain.classes_) if model.domain is not None else 0,
         "sklearn": sklearn.__version__,
         "text_hashes": sorted({text_hash(e.text) for e in examples}),
         "python": platform.python_version(),
