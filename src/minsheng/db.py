@@ -206,3 +206,40 @@ def seconds_between(session: Session, start: Any, end: Any) -> Any:
     if is_postgres(session):
         return func.extract("epoch", end - start)
     return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+def insert_rows(session: Any, table: Any, rows: list[dict[str, Any]], *, return_ids: bool = False) -> list[int]:
+    """INSERT many rows (same keys each) in the session's transaction; their ids, in order, if asked.
+
+    On PostgreSQL a prepared statement sent through psycopg's pipelined executemany: the SQL is
+    built once and nothing per row goes through SQLAlchemy's parameter processing (a large share
+    of a timer burst's CPU). Elsewhere a Core executemany.
+    """
+    if not rows:
+        return []
+    if session.get_bind().dialect.name != "postgresql":
+        if return_ids:
+            statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+            return list(session.execute(statement, rows).scalars())
+        session.execute(table.insert(), rows)
+        return []
+    from psycopg.types.json import Jsonb
+
+    keys = list(rows[0])
+    json_keys = {k for k in keys if isinstance(table.c[k].type, JSON)}
+    sql = f"INSERT INTO {table.name} ({', '.join(keys)}) VALUES ({', '.join(['%s'] * len(keys))})"
+    values = [tuple(Jsonb(row[k]) if k in json_keys else row[k] for k in keys) for row in rows]
+    raw = session.connection().connection.driver_connection
+    ids: list[int] = []
+    with raw.cursor() as cursor:
+        if not return_ids:
+            cursor.executemany(sql, values)
+            return ids
+        cursor.executemany(sql + " RETURNING id", values, returning=True)
+        while True:
+            row = cursor.fetchone()
+            assert row is not None
+            ids.append(row[0])
+            if not cursor.nextset():
+                break
+    return ids

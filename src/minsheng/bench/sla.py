@@ -219,8 +219,8 @@ def register(bench_app: typer.Typer) -> None:
         window: Annotated[float, typer.Option(help="精度测试窗口（秒）")] = 60.0,
         burst: Annotated[int, typer.Option(help="突发测试：同一时刻到期的计时器数")] = 20000,
         idle: Annotated[float, typer.Option(help="空闲 CPU 测量时长（秒）")] = 20.0,
-        batch_size: int = 500,
-        workers: Annotated[int, typer.Option(help="并行的 worker 进程数")] = 1,
+        batch_size: Annotated[int, typer.Option(help="每个事务最多触发的计时器数")] = 1000,
+        workers: Annotated[int, typer.Option(help="并行的 worker 进程数（生产环境在 PostgreSQL 上建议 2 个）")] = 2,
         out: Annotated[Path | None, typer.Option(help="结果目录，默认 benchmarks/results")] = None,
         keep: Annotated[bool, typer.Option(help="保留基准库以便查看")] = False,
     ) -> None:

@@ -23,7 +23,7 @@ from minsheng.cases.permissions import UNIT_ACTIONS, role_may, unit_covers
 from minsheng.cases.rows import lock_case
 from minsheng.cases.schemas import ActionBody, CaseCreate
 from minsheng.clock import utcnow
-from minsheng.db import for_update
+from minsheng.db import for_update, insert_rows
 from minsheng.directory import service as directory
 from minsheng.directory.actors import Actor
 from minsheng.directory.models import Unit
@@ -34,7 +34,6 @@ _CASES: Table = Case.__table__  # type: ignore[assignment]
 _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
 _EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
-_INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
 STAGE_STAMP = {
     wf.Action.ASSIGN: "assigned_at",
     wf.Action.SIGN: "signed_at",
@@ -115,7 +114,7 @@ def record_events(session: Session, rows: list[tuple[Case, dict[str, Any]]]) -> 
     if len(rows) == 1:
         ids = [session.connection().execute(_INSERT_EVENT, rows[0][1]).scalar_one()]
     else:
-        ids = list(session.connection().execute(_INSERT_EVENTS, [values for _, values in rows]).scalars())
+        ids = insert_rows(session, _EVENTS, [values for _, values in rows], return_ids=True)
     events = []
     for event_id, (_, values) in zip(ids, rows, strict=True):
         event = CaseEvent(id=event_id, **values)

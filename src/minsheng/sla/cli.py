@@ -15,7 +15,7 @@ worker_app = typer.Typer(help="SLA 计时器：到点预警、超时提级", inv
 
 @worker_app.callback()
 def worker(
-    batch_size: Annotated[int, typer.Option(help="每个事务最多触发的计时器数")] = 500,
+    batch_size: Annotated[int, typer.Option(help="每个事务最多触发的计时器数")] = 1000,
     max_sleep: Annotated[float, typer.Option(help="无通知时最长休眠秒数（兜底）")] = 60.0,
     once: Annotated[bool, typer.Option("--once", help="触发当前到期的计时器后退出")] = False,
     pause_before_commit: Annotated[float, typer.Option(hidden=True)] = 0.0,

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from minsheng.cases import service as cases
 from minsheng.cases.models import Case
 from minsheng.clock import to_local
+from minsheng.db import insert_rows
 from minsheng.directory.actors import Actor, system_actor
 from minsheng.directory.models import Unit
 from minsheng.events.models import OutboxMessage
@@ -114,5 +115,5 @@ def flush(session: Session, ctx: BatchContext) -> None:
             session.execute(update(SlaClock), rows)
             rows.clear()
     if ctx.outbox:
-        session.execute(insert(OutboxMessage), ctx.outbox)
+        insert_rows(session, OutboxMessage.__table__, ctx.outbox)
         ctx.outbox.clear()

@@ -53,7 +53,7 @@ class BatchReport:
 
 
 class Worker:
-    def __init__(self, db: Database, *, batch_size: int = 500, max_sleep: float = 60.0,
+    def __init__(self, db: Database, *, batch_size: int = 1000, max_sleep: float = 60.0,
                  name: str | None = None, now: Callable[[], datetime] = utcnow,
                  pause_before_commit: float = 0.0, on_claim: Callable[[int], None] | None = None) -> None:
         self.db, self.batch_size, self.max_sleep = db, batch_size, max_sleep
