@@ -77,8 +77,11 @@ def prepare(n: int) -> dict[str, Any]:
         cases = conn.execute("SELECT count(*) FROM cases").fetchone()[0]  # type: ignore[index]
         events = conn.execute("SELECT count(*) FROM case_events").fetchone()[0]  # type: ignore[index]
         open_cases = conn.execute("SELECT count(*) FROM cases WHERE status <> 'closed'").fetchone()[0]  # type: ignore[index]
+        clocks = conn.execute("SELECT count(*), count(*) FILTER (WHERE stopped_at IS NULL) FROM sla_clocks").fetchone()
+        assert clocks is not None
         size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]  # type: ignore[index]
-    return {"cases": cases, "events": events, "open_cases": open_cases, "load_seconds": round(seconds, 1),
+    return {"cases": cases, "events": events, "open_cases": open_cases, "sla_clocks": clocks[0],
+            "running_clocks": clocks[1], "load_seconds": round(seconds, 1),
             "database_size": size}
 
 
