@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     allowed_attachment_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp", "application/pdf")
     routing_model_path: Path | None = None
     auto_assign_threshold: float = 0.85  # above 1: never assign automatically
+    routing_on_intake: bool = True  # off: new cases carry no suggestions (the console still suggests while typing)
     duplicate_window_hours: float = 72.0  # open cases this recent may be proposed as duplicates
     duplicate_radius_m: float = 200.0  # "near the same place" when both cases have coordinates
     run_worker_in_process: bool | None = None  # default: on for SQLite, off for PostgreSQL

@@ -132,3 +132,16 @@ def test_the_case_page_offers_the_top_three_and_the_duplicates_one_click_each(cl
     resp = dispatcher.post(f"/cases/{first['id']}/act/merge", {"master_case_id": str(case["id"])})
     assert resp.status_code == 200
     dispatcher.close()
+
+
+
+def test_with_routing_off_at_intake_the_case_waits_as_given(client, login, auto_assign, monkeypatch, request) -> None:
+    from minsheng.settings import get_settings
+
+    monkeypatch.setenv("MINSHENG_ROUTING_ON_INTAKE", "false")
+    get_settings.cache_clear()
+    request.addfinalizer(get_settings.cache_clear)
+    case = create(client, login("citydisp"))
+    assert not case["suggestions"]
+    assert (case["status"], case["unit"], case["category"], case["town"]) == ("received", None, None, None)
+    assert [e["action"] for e in case["timeline"]] == ["create"]

@@ -46,6 +46,7 @@ class IntakeParams:
     workers: int = 2
     seed: int = 20261125
     max_seconds: float = 60.0  # the timed run stops early after this long (a slow build still finishes)
+    routing: bool = True  # routing (and automatic assignment) on the intake path, as shipped
 
 
 def payloads(count: int, seed: int) -> list[dict[str, Any]]:
@@ -92,10 +93,11 @@ def _free_port() -> int:
 class Server:
     """uvicorn serving minsheng in a subprocess; RSS summed over it and its worker processes."""
 
-    def __init__(self, url: str, workers: int, var_dir: str) -> None:
+    def __init__(self, url: str, workers: int, var_dir: str, routing: bool = True) -> None:
         self.port = _free_port()
         env = {**os.environ, "MINSHENG_DATABASE_URL": url, "MINSHENG_SECRET_KEY": secrets.token_urlsafe(32),
-               "MINSHENG_VAR_DIR": var_dir, "MINSHENG_MEDIA_DIR": f"{var_dir}/media"}
+               "MINSHENG_VAR_DIR": var_dir, "MINSHENG_MEDIA_DIR": f"{var_dir}/media",
+               "MINSHENG_ROUTING_ON_INTAKE": "true" if routing else "false"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "minsheng.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", str(workers), "--no-access-log", "--log-level", "warning"], env=env)
@@ -200,7 +202,7 @@ def run_intake(params: IntakeParams, log: Any = print) -> dict[str, Any]:
     with scratch_database("minsheng_bench_intake") as url, tempfile.TemporaryDirectory() as var_dir:
         log("准备数据库（迁移、加载平湖配置、创建话务员）…")
         _prepare(url, password)
-        server = Server(url, params.workers, var_dir)
+        server = Server(url, params.workers, var_dir, params.routing)
         try:
             token = httpx.post(server.base + "/api/v1/auth/token", data={"username": USERNAME, "password": password},
                                timeout=10).json()["access_token"]
@@ -249,6 +251,7 @@ def run_intake(params: IntakeParams, log: Any = print) -> dict[str, Any]:
             "requests": params.requests, "warmup": params.warmup, "concurrency": params.concurrency,
             "max_seconds": params.max_seconds,
             "server_workers": params.workers, "seed": params.seed, "endpoint": "POST /api/v1/cases",
+            "routing_on_intake": params.routing,
             "server": "minsheng serve --no-access-log (uvicorn, uvloop, httptools; SO_REUSEPORT per worker)",
             "load_generator": "one asyncio (uvloop) process with keep-alive connections, on the same 2 cores",
             "raw": "psycopg 3, one thread and connection per client, one transaction per case: "
@@ -276,11 +279,13 @@ def register(bench_app: typer.Typer) -> None:
         workers: Annotated[int, typer.Option(help="uvicorn 工作进程数")] = IntakeParams.workers,
         max_seconds: Annotated[float, typer.Option(help="计时阶段最长秒数（到时即停）")] = IntakeParams.max_seconds,
         out: Annotated[Path | None, typer.Option(help="结果目录，默认 benchmarks/results")] = None,
+        routing: Annotated[bool, typer.Option(
+            help="受理时智能分拨（及自动派单）；--no-routing 只测平台本身，写入 intake-no-routing.json")] = True,
     ) -> None:
         """受理速度：HTTP 接口每秒建案数、延迟 p50/p99、服务内存，及与原始 psycopg 插入之比。"""
-        result = run_intake(IntakeParams(requests, warmup, concurrency, workers, max_seconds=max_seconds),
-                            log=typer.echo)
-        path = write_result("intake", result, out)
+        result = run_intake(IntakeParams(requests, warmup, concurrency, workers, max_seconds=max_seconds,
+                                         routing=routing), log=typer.echo)
+        path = write_result("intake" if routing else "intake-no-routing", result, out)
         typer.echo(json.dumps({k: result[k] for k in ("cases_per_s", "latency_ms_p50", "latency_ms_p99",
                                                        "server_rss_mb", "raw_cases_per_s", "ratio",
                                                        "meets_targets")}, ensure_ascii=False, indent=2))

@@ -70,7 +70,10 @@ def suggest(session: Session, text: str, address: str = "", *, lat: float | None
 
 
 def prepare_case(session: Session, case: Case) -> None:
-    """Store the suggestions on a new case and fill category/track, town and village if missing."""
+    """Store the suggestions on a new case and fill category/track, town and village if missing
+    (nothing when `Settings.routing_on_intake` is off: the case waits for a dispatcher as given)."""
+    if not get_settings().routing_on_intake:
+        return
     s = suggest(session, case.content, case.address, lat=case.lat, lng=case.lng, category=case.category_code,
                 town=case.town_code, now=case.created_at)
     if s is None:
