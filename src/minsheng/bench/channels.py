@@ -136,6 +136,8 @@ def run_channels(params: ChannelParams, log: Any = print) -> dict[str, Any]:
         log("准备数据库（迁移、加载平湖配置、创建 12345 密钥和话务员）…")
         key = _prepare(url, password)
         os.environ["MINSHENG_DISPATCH_IN_PROCESS"] = "true"
+        # the hand-back phase answers each new case directly: routing must leave it unassigned
+        os.environ["MINSHENG_AUTO_ASSIGN_THRESHOLD"] = "2"
         server = Server(url, params.workers, var_dir)
         try:
             port, path = server.port, "/api/v1/intake/12345"
@@ -213,9 +215,11 @@ def run_channels(params: ChannelParams, log: Any = print) -> dict[str, Any]:
         finally:
             server.stop()
             os.environ.pop("MINSHENG_DISPATCH_IN_PROCESS", None)
+            os.environ.pop("MINSHENG_AUTO_ASSIGN_THRESHOLD", None)
             receiver.close()
         pg = server_version(url)
-    result["params"] = {**params.__dict__, "server": "uvicorn subprocess on 127.0.0.1, dispatcher in each worker",
+    server_note = "uvicorn subprocess on 127.0.0.1, dispatcher in each worker, routing on, auto-assignment off"
+    result["params"] = {**params.__dict__, "server": server_note,
                         "load_generator": "asyncio keep-alive connections on the same 2 cores"}
     result["machine"] = {**machine_facts(), "postgresql": pg}
     result["load_average_after"] = os.getloadavg()
