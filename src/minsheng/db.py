@@ -217,7 +217,7 @@ def insert_rows(session: Any, table: Any, rows: list[dict[str, Any]], *, return_
     """
     if not rows:
         return []
-    if session.get_bind().dialect.name != "postgresql":
+    if not is_postgres(session):
         if return_ids:
             statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
             return list(session.execute(statement, rows).scalars())

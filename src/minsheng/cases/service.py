@@ -243,7 +243,7 @@ def do_escalate_many(session: Session, items: list[tuple[Case, str]], actor: Act
             done.append((case, data, was, _event_values(case, wf.Action.ESCALATE.value, actor, now, case.status,
                                                         note, data)))
     session.flush()  # every case's changes in one executemany, then every timeline line in one INSERT
-    events = record_events(session, [(case, values) for case, _, _, values in done]) if done else []
+    events = record_events(session, [(case, values) for case, _, _, values in done])
     for (case, data, was, _), event in zip(done, events, strict=True):
         hooks.run(session, hooks.Transition(case, "escalate", case.status, case.status, actor, now, event, data))
         announce(session, "case", case.id, action="escalate", status=case.status, number=case.number,
