@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -11,7 +12,7 @@ from sqlalchemy import text
 
 from minsheng.directory.actors import Actor
 from minsheng.events.live import ViewerScope, listen_forever, viewer_scope
-from minsheng.events.publish import Broker, announce
+from minsheng.events.publish import CHANNEL, Broker, announce, packed
 
 CASE_IN_DH = {"unit": "330482001001", "command_unit": "ZX-DH", "town": "330482001", "team": None}
 
@@ -79,3 +80,36 @@ def test_listener_delivers_committed_notifications_only(db: Any, backend: str) -
     finally:
         stop.set()
         thread.join(5)
+
+
+@pytest.mark.postgres_only
+def test_a_burst_of_announcements_is_packed_and_every_one_arrives_in_order(db: Any) -> None:
+    target, stop, ready = Broker(), threading.Event(), threading.Event()
+    inbox = target.subscribe()
+    thread = threading.Thread(target=listen_forever, args=(db.url, target, stop),
+                              kwargs={"poll_seconds": 0.1, "on_ready": ready.set}, daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(10)
+        with db.session() as s:
+            for case_id in range(1, 301):  # ~100 bytes each: several packs of at most 7,000 bytes
+                announce(s, "case", case_id, status="received", number=f"2026120300{case_id:03d}", town="萧山")
+        got: list[Any] = []
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(got) < 300:
+            time.sleep(0.05)
+            while not inbox.empty():
+                got.append(inbox.get_nowait())
+        assert [m["case_id"] for m in got] == list(range(1, 301))
+    finally:
+        stop.set()
+        thread.join(5)
+
+
+def test_packs_stay_under_the_notify_limit_and_other_channels_pass_as_they_are() -> None:
+    messages = [(CHANNEL, json.dumps({"case_id": i, "pad": "x" * 150})) for i in range(200)]
+    packs = packed([*messages[:100], ("minsheng_timers", ""), *messages[100:]])
+    assert ("minsheng_timers", "") in packs
+    bodies = [payload for channel, payload in packs if channel == CHANNEL]
+    assert len(bodies) > 1 and all(len(b.encode()) < 8000 for b in bodies)
+    assert [m["case_id"] for b in bodies for m in json.loads(b)] == list(range(200))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import queue
 
 import psycopg
 import pytest
 
 from minsheng.db import Database
-from minsheng.events.publish import CHANNEL, announce, broker
+from minsheng.events.publish import CHANNEL, announce, broker, unpacked
 
 
 def _received(db: Database, act) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -18,7 +17,10 @@ def _received(db: Database, act) -> list[dict]:  # type: ignore[no-untyped-def]
         conn.execute(f"LISTEN {CHANNEL}")
         try:
             act()
-            return [json.loads(n.payload) for n in conn.notifies(timeout=3, stop_after=3)]
+            got: list[dict] = []
+            for note in conn.notifies(timeout=1.5):
+                got.extend(unpacked(note.payload))  # announcements travel packed in JSON arrays
+            return got
         finally:
             conn.close()
     q = broker.subscribe()

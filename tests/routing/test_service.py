@@ -145,3 +145,26 @@ def test_with_routing_off_at_intake_the_case_waits_as_given(client, login, auto_
     assert not case["suggestions"]
     assert (case["status"], case["unit"], case["category"], case["town"]) == ("received", None, None, None)
     assert [e["action"] for e in case["timeline"]] == ["create"]
+
+
+def test_a_batch_of_intakes_is_routed_as_single_intakes_are(db, actors, routed, auto_assign) -> None:
+    from minsheng.cases.batch import do_create_cases
+
+    bodies = [CaseCreate(**MANHOLE),
+              CaseCreate(channel="12345", content="新埭镇鑫港村村口垃圾桶满了好几天没人清运，臭气熏天",
+                         address="新埭镇鑫港村"),
+              CaseCreate(channel="web", content="乍浦镇有人在海边偷倒建筑垃圾", address=""),
+              CaseCreate(channel="12345", content="咨询一下社保卡补办要带什么材料", address="", category="CG01")]
+    ct = actors["calltaker"]
+
+    def route(case: Any) -> tuple[Any, ...]:
+        s = case.suggestions
+        return (s["category"], round(s["confidence"], 4), s["unit"], s["town"], s["village"], s["auto_assign"],
+                case.status, case.unit_code, case.category_code, case.track)
+
+    with db.session() as s:
+        one_by_one = [route(do_create_case(s, body, ct)) for body in bodies]
+    with db.session() as s:
+        together = [route(case) for case in do_create_cases(s, [(body, ct) for body in bodies])]
+    assert together == one_by_one
+    assert one_by_one[0][6] == "assigned" and any(r[6] == "received" for r in one_by_one)

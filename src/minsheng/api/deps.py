@@ -7,12 +7,9 @@ not in the cache is read there, and a write session's commit (or rollback) runs 
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import time
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated, Any, TypeVar
+from collections.abc import AsyncIterator
+from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
@@ -156,40 +153,9 @@ async def staff_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
 # huge number is a 422, not an out-of-range error from the database.
 MAX_ROW_ID = 2_147_483_647
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
-T = TypeVar("T")
-
-
-class Transaction:
-    """Runs one service call in its own transaction, on a worker thread, in a single hop.
-
-    For hot write endpoints declared `async def`: `return await tx.run(build, body, actor)` where
-    `build(session, body, actor)` calls one service function and returns the response model.
-    The threads are a plain executor's (a lighter hand-off than anyio's thread pool).
-    """
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def _call(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
-        with self.db.session() as session:
-            return fn(session, *args)
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        context = contextvars.copy_context()
-        return await asyncio.get_running_loop().run_in_executor(_executor, context.run, self._call, fn, args)
-
-
-_executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="minsheng-tx")
-
-
-async def transaction(db: Annotated[Database, Depends(database)]) -> Transaction:
-    return Transaction(db)
-
-
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 StaffActor = Annotated[Actor, Depends(staff_actor)]
 # "function" scope: commit before the response is sent (the default "request" scope would commit
 # after the client already has its 200, so a crash or a failed commit would contradict the answer).
 WriteSession = Annotated[Session, Depends(write_session, scope="function")]
 ReadSession = Annotated[Session, Depends(read_session)]
-InTransaction = Annotated[Transaction, Depends(transaction)]

@@ -2,6 +2,8 @@
 
 Domains register with `@on_transition`; `cases.service` calls `run()` after applying an action
 and writing its timeline event, before commit. A listener that raises aborts the whole action.
+Batch intake calls `run_many()`; a listener may register a `@batch_form` that writes its rows for
+many transitions in one statement (otherwise it is called once per transition).
 
 Intake has two more steps, also in the creating transaction (routing uses them):
 - `@on_intake` preparers see a new case before it is written (and before any listener hears of
@@ -15,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -50,6 +52,32 @@ def run(session: Session, transition: Transition) -> None:
         listener(session, transition)
 
 
+BatchForm = TypeVar("BatchForm", bound=Callable[..., None])
+_batch_forms: dict[Callable[..., None], Callable[..., None]] = {}
+
+
+def batch_form(single: Callable[..., None]) -> Callable[[BatchForm], BatchForm]:
+    """Register the form of a listener or preparer that takes a list at once (`run_many`,
+    `prepare_many`): its transitions or cases, in one model run or one statement."""
+    def register(many: BatchForm) -> BatchForm:
+        _batch_forms[single] = many
+        return many
+    return register
+
+
+def run_many(session: Session, transitions: list[Transition]) -> None:
+    """`run` for many transitions (a batch of intakes): each listener's batch form where it has one."""
+    if not transitions:
+        return
+    for listener in list(_listeners):
+        many = _batch_forms.get(listener)
+        if many is not None:
+            many(session, transitions)
+        else:
+            for transition in transitions:
+                listener(session, transition)
+
+
 def registered() -> list[Listener]:
     return list(_listeners)
 
@@ -75,6 +103,17 @@ def after_intake(follow_up: FollowUp) -> FollowUp:
 def prepare(session: Session, case: Case) -> None:
     for preparer in list(_preparers):
         preparer(session, case)
+
+
+def prepare_many(session: Session, cases: list[Case]) -> None:
+    """`prepare` for a batch of new cases: each preparer's batch form where it has one."""
+    for preparer in list(_preparers):
+        many = _batch_forms.get(preparer)
+        if many is not None:
+            many(session, cases)
+        else:
+            for case in cases:
+                preparer(session, case)
 
 
 def follow_up(session: Session, case: Case, now: datetime) -> None:

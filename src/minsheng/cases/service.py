@@ -149,22 +149,20 @@ def _case_defaults() -> dict[str, Any]:
             for c in _CASES.c if not c.primary_key}
 
 
-def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: datetime | None = None,
-                   follow_up: bool = True) -> Case:
-    """Receive a case. `follow_up=False` when the caller decides what happens next itself (the
-    console's assign/answer/merge at intake), so no automatic step (e.g. auto-assignment) runs."""
-    now = now or utcnow()
+def _received(session: Session, body: CaseCreate) -> tuple[CaseCreate, Case | None]:
+    """The body with an empty source as no source, and the case a retry of it already created."""
     # an empty source is no source (two "" pairs would collide on the unique constraint)
     body = body.model_copy(update={"source_system": body.source_system or None, "source_id": body.source_id or None})
     if body.source_id and body.source_system:
-        existing = session.scalars(select(Case).where(
+        return body, session.scalars(select(Case).where(
             Case.source_system == body.source_system, Case.source_id == body.source_id)).first()
-        if existing is not None:
-            return existing
-    track = "normal"
-    if body.category:
-        track = directory.category_track(session, body.category)
-    values = {
+    return body, None
+
+
+def _new_case(session: Session, body: CaseCreate, actor: Actor, now: datetime) -> Case:
+    """A new case, not yet written nor prepared by the intake steps (routing)."""
+    track = directory.category_track(session, body.category) if body.category else "normal"
+    return Case(**{
         **_case_defaults(),
         "number": next_case_number(session, now), "channel": body.channel, "source_system": body.source_system,
         "source_id": body.source_id, "citizen_name": body.citizen_name, "citizen_phone": body.citizen_phone,
@@ -173,16 +171,34 @@ def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: dat
         "priority": body.priority, "status": wf.Status.RECEIVED.value, "level": "city",
         "command_unit_code": directory.centre_code(session), "created_by": actor.user_id,
         "created_at": now, "updated_at": now,
-    }
-    case = Case(**values)
-    hooks.prepare(session, case)  # e.g. routing: suggestions, and category/town when not given
-    # A plain INSERT … RETURNING id with every column given, then the object made persistent as if
-    # loaded: the intake's hottest step without the unit of work's bookkeeping. NULLs are left out
-    # of the INSERT (a None given for a JSON column would be stored as JSON null).
-    written = {k: v for k in values if (v := getattr(case, k)) is not None}
-    case.id = session.connection().execute(_INSERT_CASE, written).scalar_one()
+    })
+
+
+def _written(case: Case) -> dict[str, Any]:
+    """The new case's values to INSERT. NULLs are left out (a None given for a JSON column would be
+    stored as JSON null)."""
+    return {key: value for key in _case_defaults() if (value := getattr(case, key)) is not None}
+
+
+def _persistent(session: Session, case: Case, case_id: int) -> None:
+    """Make a case just INSERTed persistent as if loaded (every column is set, nothing to write)."""
+    case.id = case_id
     make_transient_to_detached(case)
     session.add(case)
+
+
+def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: datetime | None = None,
+                   follow_up: bool = True) -> Case:
+    """Receive a case. `follow_up=False` when the caller decides what happens next itself (the
+    console's assign/answer/merge at intake), so no automatic step (e.g. auto-assignment) runs."""
+    now = now or utcnow()
+    body, existing = _received(session, body)
+    if existing is not None:
+        return existing
+    case = _new_case(session, body, actor, now)
+    hooks.prepare(session, case)  # e.g. routing: suggestions, and category/town when not given
+    # A plain INSERT … RETURNING id rather than the unit of work: the intake's hottest step.
+    _persistent(session, case, session.connection().execute(_INSERT_CASE, _written(case)).scalar_one())
     _finish(session, case, "create", actor, now, None, "受理诉求", {"channel": body.channel})
     if follow_up:
         hooks.follow_up(session, case, now)

@@ -4,31 +4,46 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, UploadFile
+from fastapi import APIRouter, Depends, Query, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from minsheng.api.deps import CurrentActor, InTransaction, ReadSession, RowId, StaffActor, WriteSession
+from minsheng.api.deps import CurrentActor, ReadSession, RowId, StaffActor, WriteSession, database
+from minsheng.api.group_commit import GroupCommits
 from minsheng.cases import present, queries, service
 from minsheng.cases.attachments import attachment_path, do_attach
+from minsheng.cases.batch import do_create_cases
 from minsheng.cases.contact import reveal_contact
+from minsheng.cases.models import Case
 from minsheng.cases.schemas import ActionBody, CaseCreate, CaseCreated, CaseDetail, CasePage, ContactOut
 from minsheng.clock import utcnow
+from minsheng.db import Database
 from minsheng.directory.actors import Actor
 from minsheng.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
 
-def _create(session: Session, body: CaseCreate, actor: Actor) -> CaseCreated:
-    case = service.do_create_case(session, body, actor)
+def _created(case: Case) -> CaseCreated:
     return CaseCreated(id=case.id, number=case.number, status=case.status)
 
 
+def _create_one(session: Session, item: tuple[CaseCreate, Actor]) -> CaseCreated:
+    return _created(service.do_create_case(session, *item))
+
+
+def _create_many(session: Session, items: list[tuple[CaseCreate, Actor]]) -> list[CaseCreated]:
+    return [_created(case) for case in do_create_cases(session, items)]
+
+
+# Intake is the hottest write path: requests that arrive together are committed together.
+_intake = GroupCommits(_create_many, _create_one)
+
+
 @router.post("", status_code=201, response_model=CaseCreated, summary="受理新诉求")
-async def create_case(body: CaseCreate, actor: CurrentActor, tx: InTransaction) -> CaseCreated:
-    # async + one thread-pool hop for the whole transaction: intake is the hottest write path
-    return await tx.run(_create, body, actor)
+async def create_case(body: CaseCreate, actor: CurrentActor,
+                      db: Annotated[Database, Depends(database)]) -> CaseCreated:
+    return await _intake.of(db).submit((body, actor))
 
 
 @router.get("", response_model=CasePage, summary="案件列表（键集分页）")

@@ -7,7 +7,6 @@ On SQLite `announce` already publishes to the broker after commit, so nothing ne
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 from minsheng.directory.actors import Actor
 from minsheng.directory.models import Unit
 from minsheng.directory.service import units_below
-from minsheng.events.publish import CHANNEL, Broker, broker
+from minsheng.events.publish import CHANNEL, Broker, broker, unpacked
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +85,8 @@ def listen_forever(url: str, target: Broker, stop: threading.Event, *, poll_seco
                 while not stop.is_set():
                     for note in conn.notifies(timeout=poll_seconds, stop_after=100):
                         try:
-                            target.publish(json.loads(note.payload))
+                            for message in unpacked(note.payload):
+                                target.publish(message)
                         except ValueError:
                             log.warning("ignoring a malformed notification: %.200s", note.payload)
         except Exception:  # a listener must survive a database restart

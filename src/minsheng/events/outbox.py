@@ -10,13 +10,14 @@ A dedupe_key makes enqueueing idempotent (the same key twice is written once).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from minsheng.db import insert_unless_exists
+from minsheng.db import insert_rows, insert_unless_exists
 from minsheng.events.models import OutboxMessage
 
 
@@ -35,3 +36,15 @@ def enqueue(session: Session, topic: str, payload: dict[str, Any], *, now: datet
         session.connection().execute(table.insert(), values)
         return True
     return insert_unless_exists(session, table, values, unique="dedupe_key")
+
+
+def enqueue_many(session: Session, topic: str, messages: Sequence[tuple[dict[str, Any], int | None, str | None]], *,
+                 now: datetime) -> None:
+    """`enqueue` for many (payload, case_id, dedupe_key) messages in one statement; a dedupe_key
+    already written is skipped, as there."""
+    table: Table = OutboxMessage.__table__  # type: ignore[assignment]
+    rows = [dict(topic=topic, case_id=case_id, dedupe_key=dedupe_key, payload=payload, created_at=now,
+                 available_at=now, attempts=0) for payload, case_id, dedupe_key in messages]
+    keyed = [row for row in rows if row["dedupe_key"] is not None]
+    insert_rows(session, table, keyed, skip_conflicts_on="dedupe_key")
+    insert_rows(session, table, [row for row in rows if row["dedupe_key"] is None])

@@ -3,8 +3,8 @@
 Inside an action, call `announce(session, kind, case_id, ...)`; the message is kept with the
 session and handed on after commit (never on rollback). On SQLite it goes to the in-process
 broker. On PostgreSQL a background thread per process sends it as `pg_notify` on channel
-`minsheng_events` (one NOTIFY per message, JSON payload), batching whatever has queued up meanwhile
-into one short transaction. Not inside the action's own transaction: PostgreSQL serialises the
+`minsheng_events` (JSON arrays of messages, a few kilobytes each), batching whatever has queued up
+meanwhile into one short transaction. Not inside the action's own transaction: PostgreSQL serialises the
 commits of all transactions that NOTIFY, fsync included, which capped intake at a few hundred
 cases per second. Announcements are live-update hints (consoles resync on reconnect); anything
 that must not be lost goes through the outbox.
@@ -29,6 +29,7 @@ _PENDING = "minsheng_pending_announcements"
 _NOTIFY = text("SELECT pg_notify(:c, :m)")
 _ASYNC_COMMIT = text("SELECT set_config('synchronous_commit', 'off', true)")
 _BATCH = 500
+_PACK_BYTES = 7000
 log = logging.getLogger(__name__)
 
 
@@ -87,9 +88,35 @@ class PgNotifier:
             try:
                 with self.engine.begin() as conn:
                     conn.execute(_ASYNC_COMMIT)  # a hint: its commit need not wait for the disk
-                    conn.execute(_NOTIFY, [{"c": channel, "m": payload} for channel, payload in batch])
+                    conn.execute(_NOTIFY, [{"c": channel, "m": payload} for channel, payload in packed(batch)])
             except Exception:  # the database is away: drop the hints, keep the thread
                 log.warning("could not send %d announcements", len(batch), exc_info=True)
+
+
+def packed(batch: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Announcements packed into JSON arrays of up to _PACK_BYTES (a NOTIFY payload must stay under
+    8000 bytes): a burst of intakes costs a few NOTIFYs, not one each. Other channels go as they are."""
+    out: list[tuple[str, str]] = []
+    chunk: list[str] = []
+    size = 0
+    for channel, payload in batch:
+        if channel != CHANNEL:
+            out.append((channel, payload))
+            continue
+        if chunk and size + len(payload.encode()) + 1 > _PACK_BYTES:
+            out.append((CHANNEL, f"[{','.join(chunk)}]"))
+            chunk, size = [], 0
+        chunk.append(payload)
+        size += len(payload.encode()) + 1
+    if chunk:
+        out.append((CHANNEL, f"[{','.join(chunk)}]"))
+    return out
+
+
+def unpacked(payload: str) -> list[dict[str, Any]]:
+    """The announcements in one notification's payload (ValueError if it is not JSON)."""
+    messages = json.loads(payload)
+    return messages if isinstance(messages, list) else [messages]
 
 
 _notifiers: dict[int, PgNotifier] = {}

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from minsheng.directory.config import CityConfig
 from minsheng.routing.assign import Assigner, Assignment, OverrideRule
 from minsheng.routing.locate import Gazetteer, Location
-from minsheng.routing.model import RouterModel, default_model_path
 from minsheng.routing.text import model_input
+
+if TYPE_CHECKING:  # the model module imports scikit-learn: only a process that routes loads it
+    from minsheng.routing.model import RouterModel
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class Router:
     @classmethod
     def load(cls, cfg: CityConfig, model_path: str | Path | None = None,
              rules: list[OverrideRule] | None = None) -> Router:
+        from minsheng.routing.model import RouterModel, default_model_path
+
         return cls(cfg, RouterModel.load(model_path or default_model_path()), rules)
 
     def suggest(self, text: str, address: str = "", k: int = 3) -> Suggestion:

@@ -14,14 +14,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from minsheng.routing.cityconfig import city_config_from_db, routing_checksum, rules_from_db
-from minsheng.routing.model import ModelFormatError, RouterModel, default_model_path
 from minsheng.routing.router import Router
 from minsheng.settings import get_settings
+
+if TYPE_CHECKING:  # scikit-learn is imported when the model is first loaded, not with this module
+    from minsheng.routing.model import RouterModel
 
 log = logging.getLogger(__name__)
 CHECK_EVERY = 1.0  # seconds between two reads of the city's checksum
@@ -46,6 +48,8 @@ def load_model() -> RouterModel | None:
     if _model is None and _model_error is None:
         with _lock:
             if _model is None and _model_error is None:
+                from minsheng.routing.model import ModelFormatError, RouterModel, default_model_path
+
                 path = get_settings().routing_model_path or default_model_path()
                 try:
                     model = RouterModel.load(path)
@@ -96,10 +100,13 @@ def reset() -> None:
 
 def warm_up(state: Any) -> Callable[[], None] | None:
     """Load the model and build the router before the app takes requests (a BACKGROUND entry run
-    in the lifespan's start-up), so that no intake waits seconds for the first load."""
+    in the lifespan's start-up), so that no intake waits seconds for the first load. A city that
+    does not route at intake (MINSHENG_ROUTING_ON_INTAKE=false) loads it when first asked (a
+    console's live suggestion): a server that only takes in cases never holds it."""
     from minsheng.db import get_db
+    from minsheng.settings import get_settings
 
-    if load_model() is None:
+    if not get_settings().routing_on_intake or load_model() is None:
         return None
     try:
         with get_db().read_session() as session:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from minsheng.cases import hooks
 from minsheng.cases.models import Case
 from minsheng.cases.schemas import ActionBody
 from minsheng.cases.service import do_action
@@ -25,7 +26,7 @@ from minsheng.directory import service as directory
 from minsheng.directory.actors import Actor
 from minsheng.errors import InvalidField
 from minsheng.routing.duplicates import DuplicateQuery, find_duplicates
-from minsheng.routing.router import Router
+from minsheng.routing.router import Router, Suggestion
 from minsheng.routing.runtime import current_router
 from minsheng.settings import get_settings
 
@@ -54,7 +55,14 @@ def suggest(session: Session, text: str, address: str = "", *, lat: float | None
     router = current_router(session)
     if router is None:
         return None
-    s = router.suggest(text, address)
+    return _completed(session, router, router.suggest(text, address), text, address, lat=lat, lng=lng,
+                      category=category, town=town, now=now)
+
+
+def _completed(session: Session, router: Router, s: Suggestion, text: str, address: str, *,
+               lat: float | None, lng: float | None, category: str | None, town: str | None,
+               now: datetime | None) -> dict[str, Any]:
+    """The model's suggestion as stored: units for the caller's town, and the duplicates."""
     out = s.as_dict()
     place_town = town or s.town
     if place_town != s.town:
@@ -69,15 +77,31 @@ def suggest(session: Session, text: str, address: str = "", *, lat: float | None
     return out
 
 
+def _case_suggestion(session: Session, router: Router, case: Case, s: Suggestion) -> dict[str, Any]:
+    return _completed(session, router, s, case.content, case.address, lat=case.lat, lng=case.lng,
+                      category=case.category_code, town=case.town_code, now=case.created_at)
+
+
 def prepare_case(session: Session, case: Case) -> None:
     """Store the suggestions on a new case and fill category/track, town and village if missing
     (nothing when `Settings.routing_on_intake` is off: the case waits for a dispatcher as given)."""
-    if not get_settings().routing_on_intake:
+    router = current_router(session) if get_settings().routing_on_intake else None
+    if router is not None:
+        _fill(session, case, _case_suggestion(session, router, case, router.suggest(case.content, case.address)))
+
+
+@hooks.batch_form(prepare_case)
+def prepare_cases(session: Session, cases: list[Case]) -> None:
+    """`prepare_case` for a batch of intakes: the model runs once over all their texts."""
+    router = current_router(session) if get_settings().routing_on_intake and cases else None
+    if router is None:
         return
-    s = suggest(session, case.content, case.address, lat=case.lat, lng=case.lng, category=case.category_code,
-                town=case.town_code, now=case.created_at)
-    if s is None:
-        return
+    suggestions = router.suggest_many([(case.content, case.address) for case in cases])
+    for case, s in zip(cases, suggestions, strict=True):
+        _fill(session, case, _case_suggestion(session, router, case, s))
+
+
+def _fill(session: Session, case: Case, s: dict[str, Any]) -> None:
     given_category = case.category_code
     if case.category_code is None and s["category"]:
         try:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from minsheng.cases import hooks
 from minsheng.cases.models import Case
 from minsheng.directory.models import Unit
-from minsheng.events.outbox import enqueue
+from minsheng.events.outbox import enqueue, enqueue_many
 from minsheng.settings import get_settings
 
 STAFF_ROLES = ["town_dispatcher", "handler", "city_dispatcher"]
@@ -30,6 +30,10 @@ def case_params(session: Session, case: Case) -> dict[str, Any]:
             "unit_name": unit.name if unit else ""}
 
 
+def _accepted_params(case: Case) -> dict[str, Any]:
+    return {"number": case.number, "link": citizen_link(case.number)}
+
+
 def notify(session: Session, t: hooks.Transition, event: str, to: dict[str, Any], params: dict[str, Any]) -> None:
     enqueue(session, "notify", {"event": event, "to": to, "params": params}, now=t.at, case_id=t.case.id,
             dedupe_key=f"notify:{t.event.id}:{event}")
@@ -39,8 +43,7 @@ def notify(session: Session, t: hooks.Transition, event: str, to: dict[str, Any]
 def notify_people(session: Session, t: hooks.Transition) -> None:
     case = t.case
     if t.action == "create" and case.citizen_phone:
-        notify(session, t, "case_accepted", {"kind": "citizen"},
-               {"number": case.number, "link": citizen_link(case.number)})
+        notify(session, t, "case_accepted", {"kind": "citizen"}, _accepted_params(case))
     elif t.action in ("assign", "reopen") and case.unit_code:
         notify(session, t, "case_assigned" if t.action == "assign" else "case_reopened",
                {"kind": "unit", "unit": case.unit_code, "roles": STAFF_ROLES}, case_params(session, case))
@@ -48,3 +51,16 @@ def notify_people(session: Session, t: hooks.Transition) -> None:
             and case.citizen_phone):
         notify(session, t, "case_answered", {"kind": "citizen"},
                {"number": case.number, "answer": case.public_answer, "link": citizen_link(case.number)})
+
+
+@hooks.batch_form(notify_people)
+def notify_people_many(session: Session, transitions: list[hooks.Transition]) -> None:
+    """Batch intake: every citizen's "accepted" message in one statement; other transitions one by one."""
+    accepted = [t for t in transitions if t.action == "create"]
+    for t in transitions:
+        if t.action != "create":
+            notify_people(session, t)
+    messages = [({"event": "case_accepted", "to": {"kind": "citizen"}, "params": _accepted_params(t.case)},
+                 t.case.id, f"notify:{t.event.id}:case_accepted") for t in accepted if t.case.citizen_phone]
+    if messages:
+        enqueue_many(session, "notify", messages, now=accepted[0].at)

@@ -1,0 +1,64 @@
+"""Batch intake (the group commit's write): the effects of one do_create_case per request."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from minsheng.cases import service
+from minsheng.cases.batch import do_create_cases
+from minsheng.cases.models import Case, CaseEvent
+from minsheng.cases.schemas import CaseCreate
+from minsheng.events.models import OutboxMessage
+
+
+def body(n: int, **extra: object) -> CaseCreate:
+    return CaseCreate.model_validate({"channel": "12345", "content": f"第{n}号诉求：小区门口路灯不亮",
+                                      "address": "当湖街道", **extra})
+
+
+def test_a_batch_writes_what_single_intakes_write(app, db, actors) -> None:
+    """`app`: the domains' listeners (notices) are registered."""
+    ct = actors["calltaker"]
+    with db.session() as s:
+        single = service.do_create_case(s, body(0, citizen_phone="13800000000", citizen_name="甲"), ct)
+        single_id = single.id
+    items = [(body(1, citizen_phone="13800000001", citizen_name="乙"), ct), (body(2), ct),
+             (body(3, category="CG05", priority=2), ct)]
+    with db.session() as s:
+        cases = do_create_cases(s, items)
+        ids = [c.id for c in cases]
+        assert [c.status for c in cases] == ["received"] * 3
+    with db.read_session() as s:
+        rows = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_([single_id, *ids])))}
+        assert len({c.number for c in rows.values()}) == 4
+        assert [rows[i].content for i in ids] == [b.content for b, _ in items]  # ids follow the items
+        assert rows[ids[2]].priority == 2 and rows[ids[2]].category_code == "CG05" and rows[ids[2]].track == "urgent"
+        assert rows[ids[0]].citizen_phone == "13800000001" and rows[ids[1]].citizen_phone is None
+        events = s.execute(select(CaseEvent.case_id, CaseEvent.action, CaseEvent.to_status, CaseEvent.actor_name)
+                           .where(CaseEvent.case_id.in_(ids))).all()
+        assert sorted(events) == sorted((i, "create", "received", ct.label) for i in ids)
+        notices = {m.case_id: m for m in s.scalars(select(OutboxMessage).where(
+            OutboxMessage.case_id.in_([single_id, *ids])))}
+        # the citizen with a phone is told the request was accepted, as by a single intake
+        assert set(notices) == {single_id, ids[0]}
+        one, many = notices[single_id], notices[ids[0]]
+        assert (one.topic, one.payload["event"], one.payload["to"]) == (many.topic, many.payload["event"],
+                                                                         many.payload["to"])
+        assert many.payload["params"]["number"] == rows[ids[0]].number
+        assert many.dedupe_key and many.dedupe_key.startswith("notify:")
+
+
+def test_a_retried_source_record_gets_its_case_within_and_across_batches(db, actors) -> None:
+    ct = actors["calltaker"]
+    with db.session() as s:
+        first = do_create_cases(s, [(body(1, source_system="12345", source_id="A-1"), ct)])[0].id
+    with db.session() as s:
+        cases = do_create_cases(s, [(body(1, source_system="12345", source_id="A-1"), ct),
+                                    (body(2, source_system="12345", source_id="A-2"), ct),
+                                    (body(2, source_system="12345", source_id="A-2"), ct),
+                                    (body(3, source_system="", source_id=""), ct)])
+        got = [c.id for c in cases]
+    assert got[0] == first and got[1] == got[2] and len(set(got)) == 3
+    with db.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(Case).where(Case.source_id == "A-2")) == 1
+        assert s.scalar(select(Case.source_system).where(Case.id == got[3])) is None
