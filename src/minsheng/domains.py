@@ -75,6 +75,7 @@ BACKGROUND: list[str] = [
     "minsheng.integrations.background:run_outbox_dispatcher",
 
     "minsheng.routing.runtime:warm_up",  # routing
+    "minsheng.routing.refiner:start_in_process",
 
     # console
     "minsheng.events.live:start_listener",

@@ -40,3 +40,15 @@ def test_small_intake_run_writes_figures(tmp_path: Path) -> None:
     path = write_result("intake", result, tmp_path)
     assert json.loads(path.read_text())["cases_per_s"] == result["cases_per_s"]
     assert len(list(tmp_path.glob("intake-*.json"))) == 1
+
+
+def test_a_paced_run_with_the_background_router_measures_how_long_cases_wait_to_be_routed() -> None:
+    require_pg()
+    result = run_intake(IntakeParams(requests=40, warmup=5, concurrency=2, workers=1, async_routing=True, rate=20),
+                        log=lambda _m: None)
+    assert result["statuses"] == {"201": 40}
+    assert 1.5 < result["seconds"] < 10  # 40 requests paced at 20/s take about two seconds
+    routed = result["background_routing"]
+    assert routed["cases"] == routed["routed"] == 40
+    assert 0 <= routed["lag_s_p50"] <= routed["lag_s_p99"] <= routed["lag_s_max"]
+    assert result["params"]["async_routing"] is True and result["params"]["rate_per_s"] == 20

@@ -27,6 +27,7 @@ from typing import Annotated, Any
 
 import httpx
 import psutil
+import psycopg
 import typer
 
 from minsheng.bench.loadgen import build_post, percentile, run_load
@@ -47,6 +48,8 @@ class IntakeParams:
     seed: int = 20261125
     max_seconds: float = 60.0  # the timed run stops early after this long (a slow build still finishes)
     routing: bool = True  # routing (and automatic assignment) on the intake path, as shipped
+    async_routing: bool = False  # routing by the background router after commit (MINSHENG_ROUTING_ASYNC)
+    rate: float | None = None  # paced to this many requests per second (default: as fast as answered)
 
 
 def payloads(count: int, seed: int) -> list[dict[str, Any]]:
@@ -93,11 +96,13 @@ def _free_port() -> int:
 class Server:
     """uvicorn serving minsheng in a subprocess; RSS summed over it and its worker processes."""
 
-    def __init__(self, url: str, workers: int, var_dir: str, routing: bool = True) -> None:
+    def __init__(self, url: str, workers: int, var_dir: str, routing: bool = True,
+                 async_routing: bool = False) -> None:
         self.port = _free_port()
         env = {**os.environ, "MINSHENG_DATABASE_URL": url, "MINSHENG_SECRET_KEY": secrets.token_urlsafe(32),
                "MINSHENG_VAR_DIR": var_dir, "MINSHENG_MEDIA_DIR": f"{var_dir}/media",
-               "MINSHENG_ROUTING_ON_INTAKE": "true" if routing else "false"}
+               "MINSHENG_ROUTING_ON_INTAKE": "true" if routing else "false",
+               "MINSHENG_ROUTING_ASYNC": "true" if async_routing else "false"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "minsheng.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", str(workers), "--no-access-log", "--log-level", "warning"], env=env)
@@ -196,13 +201,50 @@ class CpuAccount:
                 **{f"{k}_cpu_ms_per_case": round(1000 * v / max(1, requests), 3) for k, v in used.items()}}
 
 
+def _max_case_id(url: str) -> int:
+    with psycopg.connect(_libpq(url)) as conn:
+        return int(conn.execute("SELECT coalesce(max(id), 0) FROM cases").fetchone()[0])  # type: ignore[index]
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def background_routing(url: str, first_id: int, max_wait: float = 900.0) -> dict[str, Any]:
+    """Wait for the background router to empty its queue; how long each timed case waited to be
+    routed (routed_at − created_at) and how fast the router went."""
+    started = time.monotonic()
+    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+        while time.monotonic() - started < max_wait:
+            left = conn.execute("SELECT count(*) FROM routing_queue").fetchone()
+            if left is not None and left[0] == 0:
+                break
+            time.sleep(0.5)
+        rows = conn.execute(
+            "SELECT extract(epoch FROM (suggestions->>'routed_at')::timestamptz - created_at), "
+            "extract(epoch FROM (suggestions->>'routed_at')::timestamptz), status = 'assigned' "
+            "FROM cases WHERE id >= %s AND suggestions ? 'routed_at'", [first_id]).fetchall()
+        total = conn.execute("SELECT count(*) FROM cases WHERE id >= %s", [first_id]).fetchone()
+    lags = [float(r[0]) for r in rows]
+    stamps = sorted(float(r[1]) for r in rows)
+    span = (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
+    return {
+        "cases": total[0] if total else 0, "routed": len(rows), "auto_assigned": sum(1 for r in rows if r[2]),
+        "lag_s_p50": round(percentile(lags, 50), 3) if lags else None,
+        "lag_s_p99": round(percentile(lags, 99), 3) if lags else None,
+        "lag_s_max": round(max(lags), 3) if lags else None,
+        "routed_per_s": round(len(rows) / span, 1) if span else None,
+        "drained_s_after_load": round(time.monotonic() - started, 1),
+    }
+
+
 def run_intake(params: IntakeParams, log: Any = print) -> dict[str, Any]:
     bodies = payloads(params.warmup + params.requests, params.seed)
     password = secrets.token_urlsafe(16)
     with scratch_database("minsheng_bench_intake") as url, tempfile.TemporaryDirectory() as var_dir:
         log("准备数据库（迁移、加载平湖配置、创建话务员）…")
         _prepare(url, password)
-        server = Server(url, params.workers, var_dir, params.routing)
+        server = Server(url, params.workers, var_dir, params.routing, params.async_routing)
         try:
             token = httpx.post(server.base + "/api/v1/auth/token", data={"username": USERNAME, "password": password},
                                timeout=10).json()["access_token"]
@@ -212,15 +254,19 @@ def run_intake(params: IntakeParams, log: Any = print) -> dict[str, Any]:
             run_load("127.0.0.1", server.port, encoded[: params.warmup], params.concurrency,
                      max_seconds=params.max_seconds)
             log(f"压测 {params.requests} 次请求，{params.concurrency} 个并发连接，{params.workers} 个服务进程 …")
+            first_timed_id = _max_case_id(url) + 1
             sampler = RssSampler(server)
             cpu = CpuAccount(server, url.rsplit("/", 1)[-1])
             load_before = round(os.getloadavg()[0], 2)
             sampler.start()
             cpu.start()
             load = run_load("127.0.0.1", server.port, encoded[params.warmup:], params.concurrency,
-                            max_seconds=params.max_seconds)
+                            max_seconds=params.max_seconds, rate=params.rate)
             cpu_use = cpu.stop(len(load.latencies))
             rss = sampler.stop()
+            if params.async_routing:
+                log("等待后台分拨处理完队列 …")
+                routed = background_routing(url, first_timed_id)
         finally:
             server.stop()
         if load.first_error:
@@ -249,9 +295,9 @@ def run_intake(params: IntakeParams, log: Any = print) -> dict[str, Any]:
         "targets": TARGETS,
         "params": {
             "requests": params.requests, "warmup": params.warmup, "concurrency": params.concurrency,
-            "max_seconds": params.max_seconds,
+            "max_seconds": params.max_seconds, "rate_per_s": params.rate,
             "server_workers": params.workers, "seed": params.seed, "endpoint": "POST /api/v1/cases",
-            "routing_on_intake": params.routing,
+            "routing_on_intake": params.routing, "async_routing": params.async_routing,
             "server": "minsheng serve --no-access-log (uvicorn, uvloop, httptools; SO_REUSEPORT per worker)",
             "load_generator": "one asyncio (uvloop) process with keep-alive connections, on the same 2 cores",
             "raw": "psycopg 3, one thread and connection per client, one transaction per case: "
@@ -261,6 +307,8 @@ def run_intake(params: IntakeParams, log: Any = print) -> dict[str, Any]:
         # The machine is shared: CPU taken by other processes during the run lowers the figures.
         "cpu_during_run": {**cpu_use, "load_average_1m_before": load_before},
     }
+    if params.async_routing:
+        result["background_routing"] = routed
     result["meets_targets"] = {
         "cases_per_s": figures["cases_per_s"] >= TARGETS["cases_per_s"],
         "latency_ms_p99": figures["latency_ms_p99"] <= TARGETS["latency_ms_p99"],
@@ -281,11 +329,18 @@ def register(bench_app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option(help="结果目录，默认 benchmarks/results")] = None,
         routing: Annotated[bool, typer.Option(
             help="受理时智能分拨（及自动派单）；--no-routing 只测平台本身，写入 intake-no-routing.json")] = True,
+        async_routing: Annotated[bool, typer.Option(
+            help="分拨由后台完成（MINSHENG_ROUTING_ASYNC），并测分拨延迟，写入 intake-async-routing.json")] = False,
+        rate: Annotated[float | None, typer.Option(
+            help="按此速率（件/秒）匀速发送，结果文件名加 -<速率>rps；默认尽快发送")] = None,
     ) -> None:
         """受理速度：HTTP 接口每秒建案数、延迟 p50/p99、服务内存，及与原始 psycopg 插入之比。"""
         result = run_intake(IntakeParams(requests, warmup, concurrency, workers, max_seconds=max_seconds,
-                                         routing=routing), log=typer.echo)
-        path = write_result("intake" if routing else "intake-no-routing", result, out)
+                                         routing=routing, async_routing=async_routing and routing, rate=rate),
+                            log=typer.echo)
+        name = "intake-async-routing" if async_routing and routing else "intake" if routing else "intake-no-routing"
+        name += f"-{rate:g}rps" if rate else ""
+        path = write_result(name, result, out)
         typer.echo(json.dumps({k: result[k] for k in ("cases_per_s", "latency_ms_p50", "latency_ms_p99",
                                                        "server_rss_mb", "raw_cases_per_s", "ratio",
                                                        "meets_targets")}, ensure_ascii=False, indent=2))

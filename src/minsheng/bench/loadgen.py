@@ -37,10 +37,12 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 
 async def _connection(host: str, port: int, requests: list[bytes], expect: int, result: LoadResult,
-                      deadline: float) -> None:
+                      deadline: float, schedule: list[float] | None = None) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
-        for request in requests:
+        for index, request in enumerate(requests):
+            if schedule is not None:  # paced: not before this request's turn
+                await asyncio.sleep(max(0.0, schedule[index] - time.perf_counter()))
             started = time.perf_counter()
             if started > deadline:
                 break
@@ -57,25 +59,31 @@ async def _connection(host: str, port: int, requests: list[bytes], expect: int, 
 
 
 async def _run(host: str, port: int, requests: list[bytes], concurrency: int, expect: int,
-               max_seconds: float) -> LoadResult:
+               max_seconds: float, rate: float | None = None) -> LoadResult:
     result = LoadResult(0.0)
     shares = [requests[i::concurrency] for i in range(concurrency)]
     started = time.perf_counter()
     deadline = started + max_seconds
-    await asyncio.gather(*(_connection(host, port, share, expect, result, deadline) for share in shares))
+    # paced: the n-th request overall is due n/rate seconds after the start
+    schedules = [[started + (k * concurrency + c) / rate for k in range(len(share))] if rate else None
+                 for c, share in enumerate(shares)]
+    await asyncio.gather(*(_connection(host, port, share, expect, result, deadline, schedule)
+                           for share, schedule in zip(shares, schedules, strict=True)))
     result.seconds = time.perf_counter() - started
     return result
 
 
 def run_load(host: str, port: int, requests: list[bytes], concurrency: int, expect: int = 201,
-             max_seconds: float = float("inf")) -> LoadResult:
-    """Send `requests` over `concurrency` connections; each stops early once `max_seconds` have passed."""
+             max_seconds: float = float("inf"), rate: float | None = None) -> LoadResult:
+    """Send `requests` over `concurrency` connections; each stops early once `max_seconds` have passed.
+    With `rate`, requests are paced to that many per second overall (else each connection sends
+    back to back)."""
     try:
         import uvloop
 
-        return uvloop.run(_run(host, port, requests, concurrency, expect, max_seconds))
+        return uvloop.run(_run(host, port, requests, concurrency, expect, max_seconds, rate))
     except ImportError:  # pragma: no cover - uvloop is a dependency
-        return asyncio.run(_run(host, port, requests, concurrency, expect, max_seconds))
+        return asyncio.run(_run(host, port, requests, concurrency, expect, max_seconds, rate))
 
 
 def percentile(values: list[float], p: float) -> float:

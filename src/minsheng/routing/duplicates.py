@@ -30,6 +30,7 @@ class DuplicateQuery:
     address: str = ""  # only when specific (more than a town name); see service.specific_address
     lat: float | None = None
     lng: float | None = None
+    before_id: int | None = None  # a case already written: only cases received before it
 
 
 def _near(lat: float, lng: float, radius_m: float) -> ColumnElement[bool]:
@@ -50,11 +51,12 @@ def find_duplicates(session: Session, q: DuplicateQuery, *, now: datetime, windo
         places.append(_near(q.lat, q.lng, radius_m))  # type: ignore[arg-type]
     if not q.category or not places:
         return []
+    earlier = [Case.id < q.before_id] if q.before_id is not None else []
     rows = session.execute(
         select(Case.id, Case.number, Case.content, Case.address, Case.village_code, Case.lat, Case.lng,
                Case.category_code, Case.created_at)
         .where(Case.category_code == q.category, Case.created_at >= now - timedelta(hours=window_hours),
-               Case.status != "closed", Case.merged.is_(False), or_(*places))
+               Case.status != "closed", Case.merged.is_(False), or_(*places), *earlier)
         .order_by(Case.id.desc()).limit(CANDIDATES)).all()
     rule = DuplicateRule(radius_m=radius_m)
     new = Request(q.text, q.category, q.village, q.address, q.lat, q.lng)

@@ -61,8 +61,9 @@ def suggest(session: Session, text: str, address: str = "", *, lat: float | None
 
 def _completed(session: Session, router: Router, s: Suggestion, text: str, address: str, *,
                lat: float | None, lng: float | None, category: str | None, town: str | None,
-               now: datetime | None) -> dict[str, Any]:
-    """The model's suggestion as stored: units for the caller's town, and the duplicates."""
+               now: datetime | None, case_id: int | None = None) -> dict[str, Any]:
+    """The model's suggestion as stored: units for the caller's town, and the duplicates (of a
+    case already written, `case_id`: among the cases received before it)."""
     out = s.as_dict()
     place_town = town or s.town
     if place_town != s.town:
@@ -72,20 +73,27 @@ def _completed(session: Session, router: Router, s: Suggestion, text: str, addre
     village = out["village"]
     settings = get_settings()
     out["duplicates"] = find_duplicates(
-        session, DuplicateQuery(text, category or s.category, village, specific_address(router, address), lat, lng),
+        session, DuplicateQuery(text, category or s.category, village, specific_address(router, address), lat, lng,
+                                case_id),
         now=now or utcnow(), window_hours=settings.duplicate_window_hours, radius_m=settings.duplicate_radius_m)
     return out
 
 
 def _case_suggestion(session: Session, router: Router, case: Case, s: Suggestion) -> dict[str, Any]:
     return _completed(session, router, s, case.content, case.address, lat=case.lat, lng=case.lng,
-                      category=case.category_code, town=case.town_code, now=case.created_at)
+                      category=case.category_code, town=case.town_code, now=case.created_at, case_id=case.id)
+
+
+def _routes_on_intake() -> bool:
+    settings = get_settings()
+    return settings.routing_on_intake and not settings.routing_async
 
 
 def prepare_case(session: Session, case: Case) -> None:
     """Store the suggestions on a new case and fill category/track, town and village if missing
-    (nothing when `Settings.routing_on_intake` is off: the case waits for a dispatcher as given)."""
-    router = current_router(session) if get_settings().routing_on_intake else None
+    (nothing when `Settings.routing_on_intake` is off: the case waits for a dispatcher as given;
+    nor when `routing_async` is on: the background router does it after commit)."""
+    router = current_router(session) if _routes_on_intake() else None
     if router is not None:
         _fill(session, case, _case_suggestion(session, router, case, router.suggest(case.content, case.address)))
 
@@ -93,12 +101,22 @@ def prepare_case(session: Session, case: Case) -> None:
 @hooks.batch_form(prepare_case)
 def prepare_cases(session: Session, cases: list[Case]) -> None:
     """`prepare_case` for a batch of intakes: the model runs once over all their texts."""
-    router = current_router(session) if get_settings().routing_on_intake and cases else None
+    if _routes_on_intake():
+        route_cases(session, cases)
+
+
+def route_cases(session: Session, cases: list[Case], routed_at: datetime | None = None) -> bool:
+    """Suggest a route for each case (one model run) and fill what it lacks; False without a model."""
+    router = current_router(session) if cases else None
     if router is None:
-        return
+        return False
     suggestions = router.suggest_many([(case.content, case.address) for case in cases])
     for case, s in zip(cases, suggestions, strict=True):
-        _fill(session, case, _case_suggestion(session, router, case, s))
+        suggestion = _case_suggestion(session, router, case, s)
+        if routed_at is not None:
+            suggestion["routed_at"] = routed_at.isoformat()
+        _fill(session, case, suggestion)
+    return True
 
 
 def _fill(session: Session, case: Case, s: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""Routing's own table: every time people routed a case differently from the suggestion.
+"""Routing's own tables: every time people routed a case differently from the suggestion, and the
+cases waiting to be routed in the background.
 
 A row is written when a dispatcher assigns a unit or category other than the suggested one, answers
 a case directly under another category, or a case closes under a category other than suggested.
@@ -36,3 +37,14 @@ class RoutingOverride(Base):
     model_version: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_routing_overrides_case", "case_id", "id"),)
+
+
+class RoutingQueue(Base):
+    """A new case waiting for the background router (MINSHENG_ROUTING_ASYNC): written in the
+    intake's transaction, deleted in the transaction that routes the case (routing/refiner.py)."""
+
+    __tablename__ = "routing_queue"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,144 @@
+"""The background router (MINSHENG_ROUTING_ASYNC): new cases are routed after their intake commits.
+
+The intake writes a `routing_queue` row in its own transaction (the "create" listener below), so a
+case the platform accepted is routed even if a process dies. A router claims up to a batch of rows
+(FOR UPDATE SKIP LOCKED: several processes share the queue), runs the model once over their texts,
+stores the suggestions, fills category, town and village where they are missing, assigns the
+confident ones automatically (their sign-for clock starts then) and deletes the rows, all in one
+transaction: killed mid-way, it leaves the rows for the next try. Each app process runs one
+(`start_in_process`); it wakes when its own intakes commit and polls for the others'.
+
+The intake request then costs no model run (the embedding alone is several milliseconds of CPU),
+and the model sees many texts at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from minsheng.cases import hooks
+from minsheng.cases.models import Case
+from minsheng.cases.service import scope_fields
+from minsheng.clock import utcnow
+from minsheng.db import Database, for_update, in_ids, insert_rows
+from minsheng.events.publish import announce
+from minsheng.routing.service import auto_assign, route_cases
+from minsheng.routing.tables import RoutingQueue
+from minsheng.settings import get_settings
+
+log = logging.getLogger(__name__)
+BATCH = 200
+MAX_ATTEMPTS = 5  # a case the router fails on this often stays queued for a look, not retried
+_QUEUED = "minsheng_routing_queued"
+_TABLE: Any = RoutingQueue.__table__
+wakeup = threading.Event()
+
+
+def _queues(t: hooks.Transition) -> bool:
+    settings = get_settings()
+    return (t.action == "create" and settings.routing_async and settings.routing_on_intake
+            and t.case.suggestions is None)
+
+
+@hooks.on_transition
+def queue_for_routing(session: Session, t: hooks.Transition) -> None:
+    if _queues(t):
+        session.add(RoutingQueue(case_id=t.case.id, queued_at=t.at, attempts=0))
+        session.info[_QUEUED] = True
+
+
+@hooks.batch_form(queue_for_routing)
+def queue_many_for_routing(session: Session, transitions: list[hooks.Transition]) -> None:
+    rows = [{"case_id": t.case.id, "queued_at": t.at, "attempts": 0} for t in transitions if _queues(t)]
+    insert_rows(session, _TABLE, rows)
+    if rows:
+        session.info[_QUEUED] = True
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    if session.info.pop(_QUEUED, False):
+        wakeup.set()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_QUEUED, None)
+
+
+def route_queued(db: Database, *, limit: int = BATCH, now: datetime | None = None) -> int:
+    """Route up to `limit` queued cases in one transaction; how many rows it took off the queue."""
+    with db.session() as session:
+        ids = list(session.scalars(for_update(
+            select(RoutingQueue.case_id).where(RoutingQueue.attempts < MAX_ATTEMPTS)
+            .order_by(RoutingQueue.case_id).limit(limit), session, skip_locked=True)))
+        if not ids:
+            return 0
+        try:
+            with session.begin_nested():
+                _route(session, ids, now or utcnow())
+        except Exception:  # one case's failure must not hold the others: each alone, counting tries
+            log.warning("routing a batch of %d failed; routing them one by one", len(ids), exc_info=True)
+            for case_id in ids:
+                try:
+                    with session.begin_nested():
+                        _route(session, [case_id], now or utcnow())
+                except Exception:
+                    log.exception("routing case %s failed", case_id)
+                    session.execute(update(RoutingQueue).where(RoutingQueue.case_id == case_id)
+                                    .values(attempts=RoutingQueue.attempts + 1))
+        return len(ids)
+
+
+def _route(session: Session, ids: list[int], now: datetime) -> None:
+    cases = list(session.scalars(for_update(select(Case).where(in_ids(Case.id, ids, session)).order_by(Case.id),
+                                            session)))
+    todo = [case for case in cases if case.suggestions is None]
+    if todo and not route_cases(session, todo, routed_at=now):
+        return  # no model (yet): the rows wait
+    for case in todo:
+        auto_assign(session, case, now)
+        if case.status == "received":  # consoles show the suggestions that arrived
+            announce(session, "case", case.id, action="route", status=case.status, number=case.number,
+                     track=case.track, priority=case.priority, **scope_fields(case), was={})
+    session.execute(delete(RoutingQueue).where(in_ids(RoutingQueue.case_id, ids, session)))
+
+
+def run(db: Database, stop: threading.Event, *, poll_seconds: float = 0.25) -> None:
+    """Route until `stop` is set: at once after this process's intakes, else every poll_seconds."""
+    while not stop.is_set():
+        try:
+            if route_queued(db) >= BATCH:
+                continue  # more may be waiting
+        except Exception:  # the database is away: keep the thread, try again shortly
+            log.exception("background routing failed; retrying")
+            stop.wait(1.0)
+        wakeup.wait(poll_seconds)
+        wakeup.clear()
+
+
+def start_in_process(app_state: Any) -> Callable[[], None] | None:
+    """A BACKGROUND entry: one router thread per app process when MINSHENG_ROUTING_ASYNC is on."""
+    settings = get_settings()
+    if not (settings.routing_async and settings.routing_on_intake):
+        return None
+    from minsheng.db import get_db
+
+    stop = threading.Event()
+    thread = threading.Thread(target=run, args=(get_db(), stop), name="routing-refiner", daemon=True)
+    thread.start()
+
+    def _stop() -> None:
+        stop.set()
+        wakeup.set()
+        thread.join(timeout=10)
+
+    return _stop

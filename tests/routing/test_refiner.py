@@ -1,0 +1,155 @@
+"""The background router (MINSHENG_ROUTING_ASYNC): new cases are queued by their intake and routed,
+and auto-assigned when confident, after commit; nothing queued is lost to a failure."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from minsheng.cases.models import Case, CaseEvent
+from minsheng.routing import refiner
+from minsheng.routing.refiner import route_queued
+from minsheng.routing.tables import RoutingQueue
+from minsheng.settings import get_settings
+from minsheng.sla.models import SlaClock
+from tests.routing.test_service import MANHOLE
+
+
+@pytest.fixture
+def async_routing(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINSHENG_ROUTING_ASYNC", "true")
+    get_settings.cache_clear()
+
+
+def post(client: Any, headers: dict[str, str], **overrides: Any) -> int:
+    resp = client.post("/api/v1/cases", json={**MANHOLE, **overrides}, headers=headers)
+    assert resp.status_code == 201, resp.text
+    return int(resp.json()["id"])
+
+
+def case_of(db: Any, case_id: int) -> Case:
+    with db.read_session() as s:
+        case = s.get(Case, case_id)
+        assert case is not None
+        s.expunge(case)
+        return case
+
+
+def queued(db: Any) -> list[int]:
+    with db.read_session() as s:
+        return list(s.scalars(select(RoutingQueue.case_id).order_by(RoutingQueue.case_id)))
+
+
+def test_a_case_is_routed_and_assigned_after_its_intake_commits(db, client, login, async_routing, auto_assign,
+                                                                fake_clock) -> None:
+    cid = post(client, login("calltaker"))
+    received = case_of(db, cid)
+    assert (received.status, received.suggestions, received.category_code) == ("received", None, None)
+    assert queued(db) == [cid]
+    fake_clock.advance(0.4)
+    assert route_queued(db) == 1
+    routed = case_of(db, cid)
+    s = routed.suggestions or {}
+    assert (s["category"], s["unit"], s["auto_assign"]) == ("SZ02", "ZJJ", True)
+    assert s["routed_at"] == fake_clock.now().isoformat()
+    assert (routed.status, routed.unit_code, routed.category_code, routed.track) == ("assigned", "ZJJ", "SZ02",
+                                                                                    "urgent")
+    assert (routed.town_code, routed.village_code) == ("330482001", "330482001001")
+    with db.read_session() as session:
+        timeline = session.execute(select(CaseEvent.action, CaseEvent.actor_name).where(CaseEvent.case_id == cid)
+                                   .order_by(CaseEvent.id)).all()
+        started = session.scalars(select(SlaClock.started_at).where(SlaClock.case_id == cid,
+                                                                    SlaClock.stage == "sign")).one()
+    assert [tuple(t) for t in timeline] == [("create", "calltaker"), ("assign", "智能派单")]
+    assert started == fake_clock.now()  # the sign-for clock starts when the router assigns
+    assert queued(db) == [] and route_queued(db) == 0
+
+
+def test_below_the_threshold_the_suggestions_arrive_and_duplicates_are_earlier_cases(db, client, login,
+                                                                                    async_routing) -> None:
+    ct = login("calltaker")
+    # category and place given at intake: the cases are already searchable by them when routed
+    given = {"category": "SZ02", "town": "330482001", "village": "330482001001"}
+    first, second = post(client, ct, **given), post(client, ct, citizen_phone="13900000000", **given)
+    assert route_queued(db) == 2
+    one, two = case_of(db, first), case_of(db, second)
+    assert one.status == two.status == "received"  # the suite's threshold is above 1: people decide
+    assert (one.suggestions or {})["duplicates"] == []
+    assert [d["id"] for d in (two.suggestions or {})["duplicates"]] == [first]
+
+
+def test_a_case_the_router_fails_on_does_not_hold_the_others(db, client, login, async_routing, auto_assign,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    ct = login("calltaker")
+    ids = [post(client, ct) for _ in range(3)]
+    real = refiner.auto_assign
+
+    def failing(session: Any, case: Case, now: Any) -> None:
+        if case.id == ids[1]:
+            raise RuntimeError("boom")
+        real(session, case, now)
+
+    monkeypatch.setattr(refiner, "auto_assign", failing)
+    assert route_queued(db) == 3
+    assert [case_of(db, i).status for i in ids] == ["assigned", "received", "assigned"]
+    assert case_of(db, ids[1]).suggestions is None  # its savepoint was rolled back
+    with db.read_session() as s:
+        assert s.scalar(select(RoutingQueue.attempts).where(RoutingQueue.case_id == ids[1])) == 1
+    monkeypatch.setattr(refiner, "auto_assign", real)
+    assert route_queued(db) == 1 and case_of(db, ids[1]).status == "assigned" and queued(db) == []
+
+
+def test_a_router_killed_mid_batch_leaves_the_queue_as_it_was(db, client, login, async_routing,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    cid = post(client, login("calltaker"))
+
+    def killed(*args: Any, **kwargs: Any) -> bool:
+        raise SystemExit("killed")  # not an Exception: nothing in the router catches it
+
+    monkeypatch.setattr(refiner, "route_cases", killed)
+    with pytest.raises(SystemExit):
+        route_queued(db)
+    assert queued(db) == [cid] and case_of(db, cid).suggestions is None
+
+
+@pytest.mark.postgres_only
+def test_two_routers_share_the_queue_and_route_each_case_once(db, client, login, async_routing,
+                                                              auto_assign) -> None:
+    ct = login("calltaker")
+    ids = [post(client, ct, content=f"当湖街道水洞埭社区门口窨井盖缺失，第{i}处") for i in range(24)]
+    errors: list[BaseException] = []
+
+    def drain() -> None:
+        try:
+            while route_queued(db, limit=4):
+                pass
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=drain) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors and queued(db) == []
+    with db.read_session() as s:
+        assigns = s.scalar(select(func.count()).select_from(CaseEvent).where(
+            CaseEvent.case_id.in_(ids), CaseEvent.action == "assign"))
+    assert assigns == len(ids)
+
+
+def test_the_app_runs_a_router_that_wakes_on_its_own_intakes(db, app, login, async_routing, client) -> None:
+    stop = refiner.start_in_process(None)
+    assert stop is not None
+    try:
+        cid = post(client, login("calltaker"))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and case_of(db, cid).suggestions is None:
+            time.sleep(0.05)
+        assert case_of(db, cid).suggestions is not None and queued(db) == []
+    finally:
+        stop()
