@@ -62,3 +62,42 @@ def test_a_retried_source_record_gets_its_case_within_and_across_batches(db, act
     with db.read_session() as s:
         assert s.scalar(select(func.count()).select_from(Case).where(Case.source_id == "A-2")) == 1
         assert s.scalar(select(Case.source_system).where(Case.id == got[3])) is None
+
+
+def test_one_action_on_many_cases_writes_what_one_by_one_writes(app, db, actors) -> None:
+    from minsheng.cases import workflow as wf
+    from minsheng.cases.batch import do_action_many
+    from minsheng.cases.schemas import ActionBody
+    from minsheng.clock import utcnow
+    from minsheng.sla.models import SlaClock, SlaTimer
+
+    ct, city = actors["calltaker"], actors["citydisp"]
+    with db.session() as s:
+        ids = [c.id for c in do_create_cases(s, [(body(i, citizen_phone="13800000001"), ct) for i in range(4)])]
+    with db.session() as s:
+        service.do_action(s, ids[0], "assign", ActionBody(unit="ZX-DH"), city)
+        service.do_action(s, ids[3], "answer_directly", ActionBody(text="已当场答复"), city)  # closed
+    with db.session() as s:
+        cases = [s.get(Case, i) for i in ids[1:]]
+        done = do_action_many(s, [(c, ActionBody(unit="ZX-DH", note="批量")) for c in cases if c], wf.Action.ASSIGN,
+                              city, utcnow())
+        assert [c.id for c in done] == ids[1:3]  # the closed case is left as it was
+
+    def footprint(case_id: int) -> tuple:
+        with db.read_session() as s:
+            case = s.get(Case, case_id)
+            assert case is not None
+            events = s.execute(select(CaseEvent.action, CaseEvent.from_status, CaseEvent.to_status)
+                               .where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)).all()
+            clocks = s.execute(select(SlaClock.stage, SlaClock.unit_code, SlaClock.state, SlaClock.deadline)
+                               .where(SlaClock.case_id == case_id)).all()
+            timers = s.execute(select(SlaTimer.kind, SlaTimer.due_at).where(SlaTimer.case_id == case_id)
+                               .order_by(SlaTimer.due_at)).all()
+            notices = sorted(m.payload["event"] for m in s.scalars(
+                select(OutboxMessage).where(OutboxMessage.case_id == case_id)))
+            return (case.status, case.unit_code, case.level, case.command_unit_code, [tuple(e) for e in events],
+                    [tuple(c)[:3] for c in clocks], [t.kind for t in timers], notices)
+
+    single = footprint(ids[0])
+    assert single[0] == "assigned" and single[5] and single[6] and "case_assigned" in single[7]
+    assert footprint(ids[1]) == single and footprint(ids[2]) == single

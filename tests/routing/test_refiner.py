@@ -86,20 +86,20 @@ def test_a_case_the_router_fails_on_does_not_hold_the_others(db, client, login, 
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     ct = login("calltaker")
     ids = [post(client, ct) for _ in range(3)]
-    real = refiner.auto_assign
+    real = refiner.auto_assign_many
 
-    def failing(session: Any, case: Case, now: Any) -> None:
-        if case.id == ids[1]:
+    def failing(session: Any, cases: list[Case], now: Any) -> None:
+        if any(case.id == ids[1] for case in cases):
             raise RuntimeError("boom")
-        real(session, case, now)
+        real(session, cases, now)
 
-    monkeypatch.setattr(refiner, "auto_assign", failing)
+    monkeypatch.setattr(refiner, "auto_assign_many", failing)
     assert route_queued(db) == 3
     assert [case_of(db, i).status for i in ids] == ["assigned", "received", "assigned"]
     assert case_of(db, ids[1]).suggestions is None  # its savepoint was rolled back
     with db.read_session() as s:
         assert s.scalar(select(RoutingQueue.attempts).where(RoutingQueue.case_id == ids[1])) == 1
-    monkeypatch.setattr(refiner, "auto_assign", real)
+    monkeypatch.setattr(refiner, "auto_assign_many", real)
     assert route_queued(db) == 1 and case_of(db, ids[1]).status == "assigned" and queued(db) == []
 
 

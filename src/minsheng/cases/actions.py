@@ -30,7 +30,7 @@ def set_handling_unit(session: Session, case: Case, unit: Unit) -> None:
     case.unit_code = unit.code
     case.level = unit.level if unit.level in ("village", "town") else "city"
     case.command_unit_code = unit.parent_code if unit.kind == "village" else (
-        unit.code if unit.kind == "town_centre" else directory.centre_unit(session).code)
+        unit.code if unit.kind == "town_centre" else directory.centre_code(session))
     if unit.town_code and not case.town_code:
         case.town_code = unit.town_code
 
@@ -52,7 +52,7 @@ def _return(session: Session, case: Case, body: ActionBody, actor: Actor, now: d
     reason = require(body.reason, "reason", "退单理由")
     unit = case.unit_code
     case.unit_code, case.assigned_at, case.signed_at = None, None, None
-    case.level, case.command_unit_code = "city", directory.centre_unit(session).code
+    case.level, case.command_unit_code = "city", directory.centre_code(session)
     return f"退单：{reason}", {"unit": unit, "reason": reason}
 
 

@@ -119,3 +119,14 @@ def prepare_many(session: Session, cases: list[Case]) -> None:
 def follow_up(session: Session, case: Case, now: datetime) -> None:
     for step in list(_follow_ups):
         step(session, case, now)
+
+
+def follow_up_many(session: Session, cases: list[Case], now: datetime) -> None:
+    """`follow_up` for a batch of new cases: each step's batch form where it has one."""
+    for step in list(_follow_ups):
+        many = _batch_forms.get(step)
+        if many is not None:
+            many(session, cases, now)
+        else:
+            for case in cases:
+                step(session, case, now)

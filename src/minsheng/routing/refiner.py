@@ -30,7 +30,7 @@ from minsheng.cases.service import scope_fields
 from minsheng.clock import utcnow
 from minsheng.db import Database, for_update, in_ids, insert_rows
 from minsheng.events.publish import announce
-from minsheng.routing.service import auto_assign, route_cases
+from minsheng.routing.service import auto_assign_many, route_cases
 from minsheng.routing.tables import RoutingQueue
 from minsheng.settings import get_settings
 
@@ -104,8 +104,8 @@ def _route(session: Session, ids: list[int], now: datetime) -> None:
     todo = [case for case in cases if case.suggestions is None]
     if todo and not route_cases(session, todo, routed_at=now):
         return  # no model (yet): the rows wait
+    auto_assign_many(session, todo, now)
     for case in todo:
-        auto_assign(session, case, now)
         if case.status == "received":  # consoles show the suggestions that arrived
             announce(session, "case", case.id, action="route", status=case.status, number=case.number,
                      track=case.track, priority=case.priority, **scope_fields(case), was={})

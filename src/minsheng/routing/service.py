@@ -18,9 +18,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minsheng.cases import hooks
+from minsheng.cases.batch import do_action_many
 from minsheng.cases.models import Case
 from minsheng.cases.schemas import ActionBody
 from minsheng.cases.service import do_action
+from minsheng.cases.workflow import Action
 from minsheng.clock import utcnow
 from minsheng.directory import service as directory
 from minsheng.directory.actors import Actor
@@ -141,9 +143,22 @@ def _fill(session: Session, case: Case, s: dict[str, Any]) -> None:
     case.suggestions = s
 
 
-def auto_assign(session: Session, case: Case, now: datetime) -> None:
+def _auto_assign_body(case: Case) -> ActionBody | None:
     s = case.suggestions or {}
     if not s.get("auto_assign") or case.status != "received":
-        return
-    note = f"智能派单：{s.get('category')}，置信度 {s.get('confidence', 0):.0%}"
-    do_action(session, case.id, "assign", ActionBody(unit=s["unit"], note=note), router_actor(session), now=now)
+        return None
+    return ActionBody(unit=s["unit"], note=f"智能派单：{s.get('category')}，置信度 {s.get('confidence', 0):.0%}")
+
+
+def auto_assign(session: Session, case: Case, now: datetime) -> None:
+    body = _auto_assign_body(case)
+    if body is not None:
+        do_action(session, case.id, "assign", body, router_actor(session), now=now)
+
+
+@hooks.batch_form(auto_assign)
+def auto_assign_many(session: Session, cases: list[Case], now: datetime) -> None:
+    """`auto_assign` for a batch of cases just created or locked: one assignment of them all."""
+    items = [(case, body) for case in cases if (body := _auto_assign_body(case)) is not None]
+    if items:
+        do_action_many(session, items, Action.ASSIGN, router_actor(session), now)

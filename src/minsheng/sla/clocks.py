@@ -9,6 +9,7 @@ commit the worker is woken (PostgreSQL NOTIFY; an in-process event on SQLite).
 from __future__ import annotations
 
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from minsheng.cases import hooks
 from minsheng.cases.models import Case, CaseEvent
-from minsheng.db import is_postgres
+from minsheng.db import in_ids, is_postgres
 from minsheng.events.publish import notifier
 from minsheng.sla.models import SlaClock, SlaTimer
 from minsheng.sla.policy import ClockEvent, ClockState, StageClock, clock_events_for, compute_clocks
@@ -99,37 +100,62 @@ def desired_timers(clock: StageClock, clock_id: int, fired: set[tuple[int, str, 
 
 def sync_case_clocks(session: Session, case: Case, now: datetime) -> list[StageClock]:
     """Rewrite the case's clock rows and pending timers from its timeline."""
+    return sync_clocks_of(session, [case], now).get(case.id, [])
+
+
+def sync_clocks_of(session: Session, cases: list[Case], now: datetime) -> dict[int, list[StageClock]]:
+    """`sync_case_clocks` for many cases in a few statements (their timelines, clock rows and timers
+    each read in one query, written in one flush): the clocks of each case by its id."""
     setup = sla_setup(session)
-    if setup is None:
-        return []
-    clocks = case_clocks(session, setup, case, now)
+    if setup is None or not cases:
+        return {}
+    ids = [case.id for case in cases]
+    timelines: dict[int, list[Any]] = defaultdict(list)
+    for r in session.execute(select(CaseEvent.case_id, CaseEvent.at, CaseEvent.action, CaseEvent.data)
+                             .where(in_ids(CaseEvent.case_id, ids, session)).order_by(CaseEvent.id)):
+        timelines[r.case_id].append(r)
+    clocks: dict[int, list[StageClock]] = {}
+    for case in cases:
+        track = setup.track(case.track)
+        clocks[case.id] = [] if track is None else compute_clocks(
+            track, setup.calendar_for(track), replay((r.at, r.action, r.data or {}) for r in timelines[case.id]), now)
     tz = setup.timezone()
-    rows = {r.key: r for r in session.scalars(select(SlaClock).where(SlaClock.case_id == case.id))}
-    for gone in set(rows) - {c.key for c in clocks}:  # the track changed: clocks it never had
-        session.delete(rows.pop(gone))
-    for c in clocks:
-        row = rows.get(c.key)
-        if row is None:
-            row = rows[c.key] = SlaClock(case_id=case.id, key=c.key, stage=c.stage.value, round=c.round)
-            session.add(row)
-        row.unit_code, row.town_code, row.track = c.unit, case.town_code, case.track
-        row.started_at, row.local_day = c.started_at, c.started_at.astimezone(tz).date()
-        row.deadline, row.warn_at, row.limit_seconds = c.deadline, c.warn_at, c.limit_seconds
-        row.remaining_seconds, row.paused_seconds = c.remaining_seconds, c.paused_seconds
-        row.state, row.stopped_at, row.updated_at = c.state.value, c.stopped_at, now
+    rows: dict[int, dict[str, SlaClock]] = defaultdict(dict)
+    for existing in session.scalars(select(SlaClock).where(in_ids(SlaClock.case_id, ids, session))):
+        rows[existing.case_id][existing.key] = existing
+    for case in cases:
+        mine = rows[case.id]
+        for gone in set(mine) - {c.key for c in clocks[case.id]}:  # the track changed: clocks it never had
+            session.delete(mine.pop(gone))
+        for c in clocks[case.id]:
+            row = mine.get(c.key)
+            if row is None:
+                row = mine[c.key] = SlaClock(case_id=case.id, key=c.key, stage=c.stage.value, round=c.round)
+                session.add(row)
+            row.unit_code, row.town_code, row.track = c.unit, case.town_code, case.track
+            row.started_at, row.local_day = c.started_at, c.started_at.astimezone(tz).date()
+            row.deadline, row.warn_at, row.limit_seconds = c.deadline, c.warn_at, c.limit_seconds
+            row.remaining_seconds, row.paused_seconds = c.remaining_seconds, c.paused_seconds
+            row.state, row.stopped_at, row.updated_at = c.state.value, c.stopped_at, now
     session.flush()
-    timers = list(session.scalars(select(SlaTimer).where(SlaTimer.case_id == case.id)))
-    have = {(t.clock_id, t.kind, t.due_at): t for t in timers if t.fired_at is None}
-    fired = {(t.clock_id, t.kind, t.due_at) for t in timers if t.fired_at is not None}
-    want = {key for c in clocks for key in desired_timers(c, rows[c.key].id, fired, now)}
-    stale = [t.id for key, t in have.items() if key not in want]
+    timers: dict[int, list[SlaTimer]] = defaultdict(list)
+    for timer in session.scalars(select(SlaTimer).where(in_ids(SlaTimer.case_id, ids, session))):
+        timers[timer.case_id].append(timer)
+    stale: list[int] = []
+    added_any = False
+    for case in cases:
+        have = {(t.clock_id, t.kind, t.due_at): t for t in timers[case.id] if t.fired_at is None}
+        fired = {(t.clock_id, t.kind, t.due_at) for t in timers[case.id] if t.fired_at is not None}
+        want = {key for c in clocks[case.id] for key in desired_timers(c, rows[case.id][c.key].id, fired, now)}
+        stale.extend(t.id for key, t in have.items() if key not in want)
+        added = want - set(have)
+        for clock_id, kind, due in sorted(added, key=lambda k: k[2]):
+            session.add(SlaTimer(case_id=case.id, clock_id=clock_id, kind=kind, due_at=due))
+        added_any = added_any or bool(added)
+        case.overdue = any(c.state is ClockState.OVERDUE for c in clocks[case.id])
     if stale:
-        session.execute(delete(SlaTimer).where(SlaTimer.id.in_(stale)))
-    added = want - set(have)
-    for clock_id, kind, due in sorted(added, key=lambda k: k[2]):
-        session.add(SlaTimer(case_id=case.id, clock_id=clock_id, kind=kind, due_at=due))
-    case.overdue = any(c.state is ClockState.OVERDUE for c in clocks)
-    if added:
+        session.execute(delete(SlaTimer).where(in_ids(SlaTimer.id, stale, session)))
+    if added_any:
         wake_worker(session)
     return clocks
 
@@ -161,3 +187,12 @@ def _after_rollback(session: Session) -> None:
 def on_case_transition(session: Session, transition: hooks.Transition) -> None:
     if transition.action in CLOCK_ACTIONS:
         sync_case_clocks(session, transition.case, transition.at)
+
+
+@hooks.batch_form(on_case_transition)
+def on_case_transitions(session: Session, transitions: list[hooks.Transition]) -> None:
+    """The clocks of a batch's cases in one go (transitions of one action, at one instant)."""
+    timed = [t for t in transitions if t.action in CLOCK_ACTIONS]
+    for at in sorted({t.at for t in timed}):
+        cases = {t.case.id: t.case for t in timed if t.at == at}
+        sync_clocks_of(session, list(cases.values()), at)

@@ -30,8 +30,23 @@ def case_params(session: Session, case: Case) -> dict[str, Any]:
             "unit_name": unit.name if unit else ""}
 
 
-def _accepted_params(case: Case) -> dict[str, Any]:
-    return {"number": case.number, "link": citizen_link(case.number)}
+Notice = tuple[str, dict[str, Any], dict[str, Any]]  # template key, recipients, template fields
+
+
+def notices(session: Session, t: hooks.Transition) -> list[Notice]:
+    """The messages a transition sends."""
+    case = t.case
+    out: list[Notice] = []
+    if t.action == "create" and case.citizen_phone:
+        out.append(("case_accepted", {"kind": "citizen"}, {"number": case.number, "link": citizen_link(case.number)}))
+    elif t.action in ("assign", "reopen") and case.unit_code:
+        out.append(("case_assigned" if t.action == "assign" else "case_reopened",
+                    {"kind": "unit", "unit": case.unit_code, "roles": STAFF_ROLES}, case_params(session, case)))
+    if (t.to_status == "closed" and t.from_status != "closed" and case.public_answer
+            and case.citizen_phone):
+        out.append(("case_answered", {"kind": "citizen"},
+                    {"number": case.number, "answer": case.public_answer, "link": citizen_link(case.number)}))
+    return out
 
 
 def notify(session: Session, t: hooks.Transition, event: str, to: dict[str, Any], params: dict[str, Any]) -> None:
@@ -41,26 +56,15 @@ def notify(session: Session, t: hooks.Transition, event: str, to: dict[str, Any]
 
 @hooks.on_transition
 def notify_people(session: Session, t: hooks.Transition) -> None:
-    case = t.case
-    if t.action == "create" and case.citizen_phone:
-        notify(session, t, "case_accepted", {"kind": "citizen"}, _accepted_params(case))
-    elif t.action in ("assign", "reopen") and case.unit_code:
-        notify(session, t, "case_assigned" if t.action == "assign" else "case_reopened",
-               {"kind": "unit", "unit": case.unit_code, "roles": STAFF_ROLES}, case_params(session, case))
-    if (t.to_status == "closed" and t.from_status != "closed" and case.public_answer
-            and case.citizen_phone):
-        notify(session, t, "case_answered", {"kind": "citizen"},
-               {"number": case.number, "answer": case.public_answer, "link": citizen_link(case.number)})
+    for event, to, params in notices(session, t):
+        notify(session, t, event, to, params)
 
 
 @hooks.batch_form(notify_people)
 def notify_people_many(session: Session, transitions: list[hooks.Transition]) -> None:
-    """Batch intake: every citizen's "accepted" message in one statement; other transitions one by one."""
-    accepted = [t for t in transitions if t.action == "create"]
-    for t in transitions:
-        if t.action != "create":
-            notify_people(session, t)
-    messages = [({"event": "case_accepted", "to": {"kind": "citizen"}, "params": _accepted_params(t.case)},
-                 t.case.id, f"notify:{t.event.id}:case_accepted") for t in accepted if t.case.citizen_phone]
-    if messages:
-        enqueue_many(session, "notify", messages, now=accepted[0].at)
+    """A batch's messages (intakes, automatic assignments) in one statement per instant."""
+    for at in sorted({t.at for t in transitions}):
+        messages = [({"event": event, "to": to, "params": params}, t.case.id, f"notify:{t.event.id}:{event}")
+                    for t in transitions if t.at == at for event, to, params in notices(session, t)]
+        if messages:
+            enqueue_many(session, "notify", messages, now=at)
