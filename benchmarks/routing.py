@@ -47,7 +47,8 @@ from minsheng.routing.router import Router
 from minsheng.routing.text import sentences
 
 SUMMARY_KEYS = ("n", "category_accuracy", "top3_category_accuracy", "department_accuracy", "town_accuracy",
-                "macro_f1", "latency_ms_p50", "latency_ms_p99")
+                "macro_f1", "latency_ms_p50", "latency_ms_p99", "batched_ms_per_request_p50",
+                "batched_ms_per_request_p99")
 
 
 def baseline(train_rows: list[Example], test_rows: list[Example]) -> dict[str, float]:

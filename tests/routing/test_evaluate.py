@@ -21,4 +21,6 @@ def test_evaluate_reports_every_measure(pinghu: CityConfig, shipped_model: Route
                 "macro_f1", "per_category", "latency_ms_p50", "latency_ms_p99"):
         assert key in result
     assert result["n"] == 20
+    assert 0 < result["batched_ms_per_request_p50"] <= result["batched_ms_per_request_p99"]
+    assert result["batch_size"] == 32
     assert result["seen_in_training"] == 20  # the shipped model was trained on these: reported, not hidden

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from minsheng.web.session_views import login_token_in
 from tests.conftest import PASSWORD
 
 
@@ -19,7 +20,8 @@ class ConsoleUser:
 
         self.client = TestClient(client.app)
         self.client.__enter__()
-        resp = self.client.post("/login", data={"username": username, "password": PASSWORD},
+        token = login_token_in(self.client.get("/login").text)
+        resp = self.client.post("/login", data={"username": username, "password": PASSWORD, "login_token": token},
                                 follow_redirects=False)
         assert resp.status_code == 303, resp.text
         self.landing = resp.headers["location"]

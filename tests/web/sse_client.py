@@ -10,12 +10,15 @@ from typing import Any
 
 import httpx
 
+from minsheng.web.session_views import login_token_in
 from tests.conftest import PASSWORD
 
 
 def console_cookie(base: str, username: str) -> str:
-    resp = httpx.post(base + "/login", timeout=60, data={"username": username, "password": PASSWORD},
-                      follow_redirects=False)
+    with httpx.Client(base_url=base, timeout=60) as client:
+        token = login_token_in(client.get("/login").text)
+        resp = client.post("/login", data={"username": username, "password": PASSWORD, "login_token": token},
+                           follow_redirects=False)
     assert resp.status_code == 303, resp.text
     return str(resp.cookies["minsheng_session"])
 

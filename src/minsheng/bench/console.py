@@ -107,8 +107,11 @@ class Server:
 
 
 def session(base: str, username: str) -> httpx.Client:
+    from minsheng.web.session_views import login_token_in
+
     client = httpx.Client(base_url=base, timeout=30, follow_redirects=True)
-    resp = client.post("/login", data={"username": username, "password": PASSWORD})
+    token = login_token_in(client.get("/login").text)
+    resp = client.post("/login", data={"username": username, "password": PASSWORD, "login_token": token})
     assert resp.status_code == 200, resp.status_code  # followed the redirect to the landing page
     return client
 

@@ -51,6 +51,22 @@ def _percentile(values: list[float], q: float) -> float:
     return round(float(np.percentile(values, q)), 3) if values else 0.0
 
 
+BATCH = 32  # what the background router (MINSHENG_ROUTING_ASYNC) routes at once under load
+
+
+def _batched_latency(router: Router, examples: list[Example]) -> dict[str, float]:
+    """Time per request when requests are routed BATCH at a time, as the background router does:
+    each batch's time divided by its size, p50 and p99 over the batches."""
+    per_request: list[float] = []
+    for start in range(0, len(examples), BATCH):
+        chunk = examples[start:start + BATCH]
+        began = time.perf_counter()
+        router.suggest_many([(e.text, e.address) for e in chunk])
+        per_request.append((time.perf_counter() - began) * 1000 / len(chunk))
+    return {"batched_ms_per_request_p50": _percentile(per_request, 50),
+            "batched_ms_per_request_p99": _percentile(per_request, 99), "batch_size": BATCH}
+
+
 def evaluate(examples: list[Example], model: RouterModel, router: Router | None = None) -> dict[str, Any]:
     """Measure `model` (inside `router` when the examples carry routing labels) on `examples`."""
     if not examples:
@@ -93,6 +109,9 @@ def evaluate(examples: list[Example], model: RouterModel, router: Router | None 
     result["per_category"] = report["per_category"]
     result["latency_ms_p50"] = _percentile(runs, 50)
     result["latency_ms_p99"] = _percentile(runs, 99)
+    if routed:
+        assert router is not None
+        result.update(_batched_latency(router, examples))
     result["model_version"] = model.version
     result["seen_in_training"] = sum(1 for e in examples if text_hash(e.text) in seen)
     return result

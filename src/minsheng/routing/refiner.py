@@ -76,9 +76,13 @@ def _forget(session: Session) -> None:
 
 def route_queued(db: Database, *, limit: int = BATCH, now: datetime | None = None) -> int:
     """Route up to `limit` queued cases in one transaction; how many rows it took off the queue."""
+    waiting = RoutingQueue.attempts < MAX_ATTEMPTS
+    with db.read_session() as session:  # idle polls stay reads (no SQLite write lock, no row locks)
+        if session.scalar(select(RoutingQueue.case_id).where(waiting).limit(1)) is None:
+            return 0
     with db.session() as session:
         ids = list(session.scalars(for_update(
-            select(RoutingQueue.case_id).where(RoutingQueue.attempts < MAX_ATTEMPTS)
+            select(RoutingQueue.case_id).where(waiting)
             .order_by(RoutingQueue.case_id).limit(limit), session, skip_locked=True)))
         if not ids:
             return 0

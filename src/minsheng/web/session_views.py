@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import hmac
+import re
+import secrets
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -34,19 +37,46 @@ def _quiet_actor(request: Request) -> Actor | None:
         return None
 
 
+# Login CSRF (a forged cross-site form signing the victim in as the attacker): the form carries a
+# token that must equal a cookie set with the page (double submit). SameSite=Strict keeps the
+# cookie off cross-site requests, and another site can neither read nor set it.
+LOGIN_COOKIE = "minsheng_login"
+LOGIN_FIELD = "login_token"
+
+
+def login_token_in(page: str) -> str:
+    """The sign-in form's token in a login page's HTML (for clients that sign in by form: tests, benchmarks)."""
+    found = re.search(rf'name="{LOGIN_FIELD}" value="([^"]+)"', page)
+    return found.group(1) if found else ""
+
+
+def _login_form(request: Request, status_code: int = 200, **context: Any) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", status_code=status_code, login_token=token, **context)
+    response.set_cookie(LOGIN_COOKIE, token, max_age=3600, path="/login", httponly=True, samesite="strict",
+                        secure=get_settings().base_url.startswith("https://"))
+    return response
+
+
 @router.get("/login")
 def login_page(request: Request, next: str | None = None) -> Response:
-    return render(request, "login.html", next=_safe_next(next) or "")
+    return _login_form(request, next=_safe_next(next) or "")
 
 
 @router.post("/login")
 def login(request: Request, session: ReadSession, username: Annotated[str, Form(max_length=64)],
-          password: Annotated[str, Form(max_length=200)], next: Annotated[str, Form()] = "") -> Response:
+          password: Annotated[str, Form(max_length=200)], next: Annotated[str, Form()] = "",
+          login_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if not expected or not login_token or not hmac.compare_digest(expected, login_token):
+        return _login_form(request, status_code=403, error="登录页面已过期，请重新输入后登录", username=username,
+                           next=_safe_next(next) or "")
     try:
         user = authenticate(session, username.strip(), password)
     except Unauthorized as exc:
-        return render(request, "login.html", status_code=401, error=exc.message, username=username, next=next)
+        return _login_form(request, status_code=401, error=exc.message, username=username, next=_safe_next(next) or "")
     response = RedirectResponse(_safe_next(next) or landing_for(user.role), status_code=303)
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
     settings = get_settings()
     response.set_cookie(SESSION_COOKIE, signer().issue(user.id), max_age=settings.token_ttl_seconds,
                         httponly=True, samesite="lax", secure=settings.base_url.startswith("https://"))
