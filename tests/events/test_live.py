@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -49,8 +52,9 @@ def test_viewer_scope_matches_case_scope(db: Any, actors: dict[str, Actor]) -> N
         assert viewer_scope(s, actors["dh_team"]).team == "T-DH-1"
 
 
-@pytest.mark.postgres_only
-def test_listener_delivers_committed_notifications_only(db: Any, backend: str) -> None:
+@contextlib.contextmanager
+def listening(db: Any) -> Iterator[queue.Queue[Any]]:
+    """A LISTEN loop feeding a broker for the block; the subscriber's inbox, once it listens."""
     target, stop, ready = Broker(), threading.Event(), threading.Event()
     inbox = target.subscribe()
     thread = threading.Thread(target=listen_forever, args=(db.url, target, stop),
@@ -58,6 +62,15 @@ def test_listener_delivers_committed_notifications_only(db: Any, backend: str) -
     thread.start()
     try:
         assert ready.wait(10)
+        yield inbox
+    finally:
+        stop.set()
+        thread.join(5)
+
+
+@pytest.mark.postgres_only
+def test_listener_delivers_committed_notifications_only(db: Any, backend: str) -> None:
+    with listening(db) as inbox:
         with db.session() as s:
             announce(s, "case", 41, status="received")
         try:
@@ -77,20 +90,11 @@ def test_listener_delivers_committed_notifications_only(db: Any, backend: str) -
         while not inbox.empty():
             got.append(inbox.get_nowait())
         assert [m["case_id"] for m in got] == [41]
-    finally:
-        stop.set()
-        thread.join(5)
 
 
 @pytest.mark.postgres_only
 def test_a_burst_of_announcements_is_packed_and_every_one_arrives_in_order(db: Any) -> None:
-    target, stop, ready = Broker(), threading.Event(), threading.Event()
-    inbox = target.subscribe()
-    thread = threading.Thread(target=listen_forever, args=(db.url, target, stop),
-                              kwargs={"poll_seconds": 0.1, "on_ready": ready.set}, daemon=True)
-    thread.start()
-    try:
-        assert ready.wait(10)
+    with listening(db) as inbox:
         with db.session() as s:
             for case_id in range(1, 301):  # ~100 bytes each: several packs of at most 7,000 bytes
                 announce(s, "case", case_id, status="received", number=f"2026120300{case_id:03d}", town="萧山")
@@ -101,9 +105,6 @@ def test_a_burst_of_announcements_is_packed_and_every_one_arrives_in_order(db: A
             while not inbox.empty():
                 got.append(inbox.get_nowait())
         assert [m["case_id"] for m in got] == list(range(1, 301))
-    finally:
-        stop.set()
-        thread.join(5)
 
 
 def test_packs_stay_under_the_notify_limit_and_other_channels_pass_as_they_are() -> None:

@@ -21,15 +21,14 @@ from minsheng.cases.models import Case
 from minsheng.cases.schemas import ActionBody, CaseCreate
 from minsheng.cases.service import (
     _CASES,
-    STAGE_STAMP,
     _event_values,
     _new_case,
     _persistent,
     _written,
     allowed_for,
+    enter_state,
     record_events,
     scope_fields,
-    state_of,
 )
 from minsheng.clock import utcnow
 from minsheng.db import insert_rows
@@ -114,11 +113,7 @@ def do_action_many(session: Session, items: Sequence[tuple[Case, ActionBody]], a
                 continue
             from_status, was = case.status, scope_fields(case)
             note, data = APPLY[action](session, case, body, actor, now)
-            state = wf.apply(state_of(case), action)
-            case.status, case.suspended, case.rated, case.merged = (
-                state.status.value, state.suspended, state.rated, state.merged)
-            if action in STAGE_STAMP:
-                setattr(case, STAGE_STAMP[action], now)
+            enter_state(case, action, now)
             case.updated_at = now
             done.append((case, from_status, data, was,
                          _event_values(case, action.value, actor, now, from_status, note, data)))

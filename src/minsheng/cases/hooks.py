@@ -65,17 +65,22 @@ def batch_form(single: Callable[..., None]) -> Callable[[BatchForm], BatchForm]:
     return register
 
 
+def _each_batched(steps: list[Callable[..., None]], session: Session, items: list[Any], *args: Any) -> None:
+    """Run every step over `items`: its batch form once where it has one, else once per item."""
+    if not items:
+        return
+    for step in list(steps):
+        many = _batch_forms.get(step)
+        if many is not None:
+            many(session, items, *args)
+        else:
+            for item in items:
+                step(session, item, *args)
+
+
 def run_many(session: Session, transitions: list[Transition]) -> None:
     """`run` for many transitions (a batch of intakes): each listener's batch form where it has one."""
-    if not transitions:
-        return
-    for listener in list(_listeners):
-        many = _batch_forms.get(listener)
-        if many is not None:
-            many(session, transitions)
-        else:
-            for transition in transitions:
-                listener(session, transition)
+    _each_batched(_listeners, session, transitions)
 
 
 def registered() -> list[Listener]:
@@ -107,13 +112,7 @@ def prepare(session: Session, case: Case) -> None:
 
 def prepare_many(session: Session, cases: list[Case]) -> None:
     """`prepare` for a batch of new cases: each preparer's batch form where it has one."""
-    for preparer in list(_preparers):
-        many = _batch_forms.get(preparer)
-        if many is not None:
-            many(session, cases)
-        else:
-            for case in cases:
-                preparer(session, case)
+    _each_batched(_preparers, session, cases)
 
 
 def follow_up(session: Session, case: Case, now: datetime) -> None:
@@ -123,10 +122,4 @@ def follow_up(session: Session, case: Case, now: datetime) -> None:
 
 def follow_up_many(session: Session, cases: list[Case], now: datetime) -> None:
     """`follow_up` for a batch of new cases: each step's batch form where it has one."""
-    for step in list(_follow_ups):
-        many = _batch_forms.get(step)
-        if many is not None:
-            many(session, cases, now)
-        else:
-            for case in cases:
-                step(session, case, now)
+    _each_batched(_follow_ups, session, cases, now)

@@ -205,6 +205,19 @@ def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: dat
     return case
 
 
+def enter_state(case: Case, act: wf.Action, now: datetime) -> None:
+    """Set the case's status and flags to what the workflow says `act` leads to, with the stage's
+    timestamp (and closed_at when it closes now)."""
+    from_status = case.status
+    new_state = wf.apply(state_of(case), act)
+    case.status, case.suspended, case.rated, case.merged = (
+        new_state.status.value, new_state.suspended, new_state.rated, new_state.merged)
+    if act in STAGE_STAMP:
+        setattr(case, STAGE_STAMP[act], now)
+    if new_state.status is wf.Status.CLOSED and from_status != wf.Status.CLOSED.value:
+        case.closed_at = now
+
+
 def do_action(session: Session, case_id: int, action: str, body: ActionBody, actor: Actor, *,
               now: datetime | None = None) -> Case:
     """Take `action` on a case for `actor`. Raises NotFound, Forbidden, Conflict or InvalidField."""
@@ -229,13 +242,7 @@ def do_action(session: Session, case_id: int, action: str, body: ActionBody, act
 
     from_status, was = case.status, scope_fields(case)
     note, data = APPLY[act](session, case, body, actor, now)
-    new_state = wf.apply(state_of(case), act)
-    case.status, case.suspended, case.rated, case.merged = (
-        new_state.status.value, new_state.suspended, new_state.rated, new_state.merged)
-    if act in STAGE_STAMP:
-        setattr(case, STAGE_STAMP[act], now)
-    if new_state.status is wf.Status.CLOSED and from_status != wf.Status.CLOSED.value:
-        case.closed_at = now
+    enter_state(case, act, now)
     _finish(session, case, act.value, actor, now, from_status, note, data, was)
     if case.status == wf.Status.CLOSED.value and from_status != wf.Status.CLOSED.value:
         close_linked_duplicates(session, case, actor, now)
