@@ -7,7 +7,9 @@
    judging set). Same code path as `minsheng router train` / `router eval`. A plain character
    TF-IDF + linear SVM is measured alongside as the baseline.
 2. Latency per request on one core (this process pinned to CPU 0): `Router.suggest` one request
-   at a time (classify + locate + assign), warm, over the evaluation requests.
+   at a time (classify + locate + assign), warm, over the evaluation requests; the same for the
+   model's fast form (its text head alone, under "fast": what the intake path runs when the
+   background router refines the route, MINSHENG_ROUTING_ASYNC), with its accuracy.
 3. Training time on 10,000 requests: the 520 shipped examples resampled with replacement and
    varied (place names swapped for other places of the city, sentences reordered, a filler
    clause appended) so the texts are distinct; time of `routing.model.train` with embeddings.
@@ -68,11 +70,13 @@ def cross_file(cfg, files: dict[str, list[Example]]) -> dict:  # type: ignore[no
         result = evaluate(files[test_name], model, Router(cfg, model))
         out[f"{train_name}->{test_name}"] = {
             **{k: result[k] for k in SUMMARY_KEYS},
+            "fast": result["fast"],
             "baseline_char_tfidf_svm": baseline(files[train_name], files[test_name]),
             "per_category": result["per_category"],
         }
     runs = [out["a->b"], out["b->a"]]
     out["mean"] = {k: round(float(np.mean([r[k] for r in runs])), 4) for k in SUMMARY_KEYS if k != "n"}
+    out["mean"]["fast"] = {k: round(float(np.mean([r["fast"][k] for r in runs])), 4) for k in runs[0]["fast"]}
     out["mean"]["baseline_category_accuracy"] = round(
         float(np.mean([r["baseline_char_tfidf_svm"]["category_accuracy"] for r in runs])), 4)
     return out

@@ -194,6 +194,9 @@ def db(backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch
     # routing's automatic assignment is off unless a test turns it on (tests/routing): every other
     # test starts its cases from `received` and routes them itself
     monkeypatch.setenv("MINSHENG_AUTO_ASSIGN_THRESHOLD", "2")
+    # routing on the request's path, so a test sees its case's route when the intake answers; the
+    # background router (the default) is tested in tests/routing/test_refiner.py and the bench tests
+    monkeypatch.setenv("MINSHENG_ROUTING_ASYNC", "false")
     get_settings.cache_clear()
     deps.reset_auth_caches()
     set_db(prepared.db)

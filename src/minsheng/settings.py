@@ -23,9 +23,10 @@ class Settings(BaseSettings):
     routing_model_path: Path | None = None
     auto_assign_threshold: float = 0.85  # above 1: never assign automatically
     routing_on_intake: bool = True  # off: new cases carry no suggestions (the console still suggests while typing)
-    # on: a new case is routed (and auto-assigned) by a background router within a second of its
-    # commit, not on the intake request's own path (routing/refiner.py)
-    routing_async: bool = False
+    # on: the intake path runs only the model's fast form (its text head: a first suggestion at once)
+    # and a background router refines the route with the whole model, and auto-assigns, within a
+    # second of the commit (routing/refiner.py); off: the whole model runs on the request's path
+    routing_async: bool = True
     duplicate_window_hours: float = 72.0  # open cases this recent may be proposed as duplicates
     duplicate_radius_m: float = 200.0  # "near the same place" when both cases have coordinates
     run_worker_in_process: bool | None = None  # default: on for SQLite, off for PostgreSQL

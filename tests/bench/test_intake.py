@@ -30,7 +30,8 @@ def test_percentile_is_nearest_rank() -> None:
 
 def test_small_intake_run_writes_figures(tmp_path: Path) -> None:
     require_pg()
-    result = run_intake(IntakeParams(requests=60, warmup=10, concurrency=3, workers=1), log=lambda _m: None)
+    result = run_intake(IntakeParams(requests=60, warmup=10, concurrency=3, workers=1, async_routing=False),
+                        log=lambda _m: None)
     assert result["requests"] == 60 and result["statuses"] == {"201": 60}
     assert result["cases_per_s"] > 0 and result["raw_cases_per_s"] > 0
     assert result["ratio"] == round(result["cases_per_s"] / result["raw_cases_per_s"], 3)
@@ -40,6 +41,7 @@ def test_small_intake_run_writes_figures(tmp_path: Path) -> None:
     path = write_result("intake", result, tmp_path)
     assert json.loads(path.read_text())["cases_per_s"] == result["cases_per_s"]
     assert len(list(tmp_path.glob("intake-*.json"))) == 1
+    assert "background_routing" not in result and result["params"]["async_routing"] is False
 
 
 def test_a_paced_run_with_the_background_router_measures_how_long_cases_wait_to_be_routed() -> None:

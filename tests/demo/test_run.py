@@ -98,3 +98,19 @@ def test_restart_skips_history_and_keeps_passwords(db: Database, real_clock: Non
     with db.read_session() as s:
         assert len(s.scalars(select(Case.id)).all()) == 30
     assert oct((Path(get_settings().var_dir) / "demo-users.txt").stat().st_mode & 0o777) == "0o600"
+
+
+def test_past_cases_are_routed_when_written_even_with_the_background_router(
+        db: Database, real_clock: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """As shipped (MINSHENG_ROUTING_ASYNC=true) the history still routes each past case at its own
+    time, with the whole model: nothing is left for a background router to route today."""
+    from minsheng.routing.tables import RoutingQueue
+
+    monkeypatch.setenv("MINSHENG_ROUTING_ASYNC", "true")
+    get_settings.cache_clear()
+    run_demo(cases=30, feed_seconds=0, serve=False)
+    assert get_settings().routing_async is True  # the setting is the process's again afterwards
+    with db.read_session() as s:
+        assert s.scalars(select(RoutingQueue.case_id)).all() == []
+        stages = {(c.suggestions or {}).get("stage") for c in s.scalars(select(Case))}
+    assert stages == {"full"}

@@ -57,6 +57,26 @@ def test_embeddings_join_the_text_head() -> None:
     assert model.predict_one("路灯一到晚上就不亮").label == "light"
 
 
+def test_the_fast_form_is_the_text_head_with_its_own_temperature(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts, labels = corpus(4, 30)
+    model = CategoryModel(use_embeddings=True).fit(texts, labels)
+    assert model.text_temperature is not None and model.text_temperature != model.temperature
+    text = "路灯一到晚上就不亮"
+    fast = model.predict([text], fast=True)[0]
+    assert fast.label == "light"
+    assert model._text_head is not None
+    margins = model._text_head.margins(model._text_matrix([model.prepare(text)]))
+    expected = softmax(margins, model.text_temperature)[0]
+    assert fast.probs == pytest.approx(sorted(expected, reverse=True)[:3], abs=1e-6)
+    assert not np.allclose(model.predict_proba([text]), model.predict_proba([text], fast=True))
+
+    def no_embedding(*args: object) -> None:
+        raise AssertionError("the fast form runs no sentence embedding")
+
+    monkeypatch.setattr(CategoryModel, "embed", no_embedding)
+    assert model.predict([text], fast=True)[0] == fast
+
+
 def test_rejects_bad_input() -> None:
     with pytest.raises(ValueError):
         CategoryModel(use_embeddings=False).fit(["a"], ["x"])

@@ -23,4 +23,8 @@ def test_evaluate_reports_every_measure(pinghu: CityConfig, shipped_model: Route
     assert result["n"] == 20
     assert 0 < result["batched_ms_per_request_p50"] <= result["batched_ms_per_request_p99"]
     assert result["batch_size"] == 32
+    fast = result["fast"]  # the text head alone: the intake path's first suggestion with a background router
+    assert set(fast) == {"category_accuracy", "top3_category_accuracy", "department_accuracy", "macro_f1",
+                         "latency_ms_p50", "latency_ms_p99"}
+    assert 0 < fast["latency_ms_p50"] <= fast["latency_ms_p99"]
     assert result["seen_in_training"] == 20  # the shipped model was trained on these: reported, not hidden

@@ -1,5 +1,6 @@
-"""The background router (MINSHENG_ROUTING_ASYNC): new cases are queued by their intake and routed,
-and auto-assigned when confident, after commit; nothing queued is lost to a failure."""
+"""The background router (MINSHENG_ROUTING_ASYNC): new cases carry the model's fast suggestion at
+once, are queued by their intake and routed by the whole model, and auto-assigned when confident,
+after commit; nothing queued is lost to a failure."""
 
 from __future__ import annotations
 
@@ -48,13 +49,16 @@ def test_a_case_is_routed_and_assigned_after_its_intake_commits(db, client, logi
                                                                 fake_clock) -> None:
     cid = post(client, login("calltaker"))
     received = case_of(db, cid)
-    assert (received.status, received.suggestions, received.category_code) == ("received", None, None)
+    first = received.suggestions or {}
+    # the fast form's suggestion at once: it fills the case but never assigns it
+    assert (first["stage"], first["category"], first["auto_assign"], first["duplicates"]) == ("fast", "SZ02", False, [])
+    assert (received.status, received.category_code, received.town_code) == ("received", "SZ02", "330482001")
     assert queued(db) == [cid]
     fake_clock.advance(0.4)
     assert route_queued(db) == 1
     routed = case_of(db, cid)
     s = routed.suggestions or {}
-    assert (s["category"], s["unit"], s["auto_assign"]) == ("SZ02", "ZJJ", True)
+    assert (s["stage"], s["category"], s["unit"], s["auto_assign"]) == ("full", "SZ02", "ZJJ", True)
     assert s["routed_at"] == fake_clock.now().isoformat()
     assert (routed.status, routed.unit_code, routed.category_code, routed.track) == ("assigned", "ZJJ", "SZ02",
                                                                                     "urgent")
@@ -96,7 +100,7 @@ def test_a_case_the_router_fails_on_does_not_hold_the_others(db, client, login, 
     monkeypatch.setattr(refiner, "auto_assign_many", failing)
     assert route_queued(db) == 3
     assert [case_of(db, i).status for i in ids] == ["assigned", "received", "assigned"]
-    assert case_of(db, ids[1]).suggestions is None  # its savepoint was rolled back
+    assert (case_of(db, ids[1]).suggestions or {})["stage"] == "fast"  # its savepoint was rolled back
     with db.read_session() as s:
         assert s.scalar(select(RoutingQueue.attempts).where(RoutingQueue.case_id == ids[1])) == 1
     monkeypatch.setattr(refiner, "auto_assign_many", real)
@@ -113,7 +117,42 @@ def test_a_router_killed_mid_batch_leaves_the_queue_as_it_was(db, client, login,
     monkeypatch.setattr(refiner, "route_cases", killed)
     with pytest.raises(SystemExit):
         route_queued(db)
-    assert queued(db) == [cid] and case_of(db, cid).suggestions is None
+    assert queued(db) == [cid] and (case_of(db, cid).suggestions or {})["stage"] == "fast"
+
+
+def test_the_refined_route_replaces_what_the_fast_form_filled(db, client, login, async_routing,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first suggestion the whole model disagrees with: its category and track are taken back and
+    the refined ones filled (no clock runs yet: the sign-for clock starts on assignment)."""
+    cid = post(client, login("calltaker"))
+    assert case_of(db, cid).track == "urgent"  # SZ02, the manhole cover, from the fast form
+    real = refiner.route_cases
+
+    def consult(session: Any, cases: list[Case], routed_at: Any = None) -> bool:
+        for case in cases:  # what unfill left: no category, the intake's own track
+            assert (case.category_code, case.track) == (None, "normal")
+        done = real(session, cases, routed_at)
+        for case in cases:
+            case.category_code, case.track = "ZX01", "consult"
+        return done
+
+    monkeypatch.setattr(refiner, "route_cases", consult)
+    assert route_queued(db) == 1
+    routed = case_of(db, cid)
+    assert (routed.category_code, routed.track, routed.status) == ("ZX01", "consult", "received")
+    with db.read_session() as session:
+        assert session.scalar(select(func.count()).select_from(SlaClock).where(SlaClock.case_id == cid)) == 0
+
+
+def test_a_person_who_acted_on_the_fast_suggestion_keeps_the_case(db, client, login, async_routing,
+                                                                  auto_assign) -> None:
+    cid = post(client, login("calltaker"))
+    resp = client.post(f"/api/v1/cases/{cid}/actions/assign", json={"unit": "ZFJ"}, headers=login("citydisp"))
+    assert resp.status_code == 200, resp.text
+    assert route_queued(db) == 1
+    case = case_of(db, cid)
+    assert (case.status, case.unit_code, case.category_code) == ("assigned", "ZFJ", "SZ02")
+    assert (case.suggestions or {})["stage"] == "full"  # the console shows the refined suggestion
 
 
 @pytest.mark.postgres_only
@@ -148,8 +187,8 @@ def test_the_app_runs_a_router_that_wakes_on_its_own_intakes(db, app, login, asy
     try:
         cid = post(client, login("calltaker"))
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and case_of(db, cid).suggestions is None:
+        while time.monotonic() < deadline and refiner.unrefined(case_of(db, cid)):
             time.sleep(0.05)
-        assert case_of(db, cid).suggestions is not None and queued(db) == []
+        assert (case_of(db, cid).suggestions or {})["stage"] == "full" and queued(db) == []
     finally:
         stop()

@@ -47,8 +47,10 @@ class IntakeParams:
     workers: int = 2
     seed: int = 20261125
     max_seconds: float = 60.0  # the timed run stops early after this long (a slow build still finishes)
-    routing: bool = True  # routing (and automatic assignment) on the intake path, as shipped
-    async_routing: bool = False  # routing by the background router after commit (MINSHENG_ROUTING_ASYNC)
+    routing: bool = True  # routing (and automatic assignment) of new cases, as shipped
+    # as shipped (MINSHENG_ROUTING_ASYNC=true): the intake runs the model's fast form and a background
+    # router refines and auto-assigns after commit; False: the whole model on the request's path
+    async_routing: bool = True
     rate: float | None = None  # paced to this many requests per second (default: as fast as answered)
 
 
@@ -330,7 +332,9 @@ def register(bench_app: typer.Typer) -> None:
         routing: Annotated[bool, typer.Option(
             help="受理时智能分拨（及自动派单）；--no-routing 只测平台本身，写入 intake-no-routing.json")] = True,
         async_routing: Annotated[bool, typer.Option(
-            help="分拨由后台完成（MINSHENG_ROUTING_ASYNC），并测分拨延迟，写入 intake-async-routing.json")] = False,
+            "--async-routing/--sync-routing",
+            help="默认（如发布配置）：受理时只跑快速模型，后台分拨细化并自动派单，并测分拨延迟；"
+                 "--sync-routing：完整模型在请求路径上，写入 intake-sync-routing.json")] = True,
         rate: Annotated[float | None, typer.Option(
             help="按此速率（件/秒）匀速发送，结果文件名加 -<速率>rps；默认尽快发送")] = None,
     ) -> None:
@@ -338,7 +342,7 @@ def register(bench_app: typer.Typer) -> None:
         result = run_intake(IntakeParams(requests, warmup, concurrency, workers, max_seconds=max_seconds,
                                          routing=routing, async_routing=async_routing and routing, rate=rate),
                             log=typer.echo)
-        name = "intake-async-routing" if async_routing and routing else "intake" if routing else "intake-no-routing"
+        name = ("intake-no-routing" if not routing else "intake" if async_routing else "intake-sync-routing")
         name += f"-{rate:g}rps" if rate else ""
         path = write_result(name, result, out)
         typer.echo(json.dumps({k: result[k] for k in ("cases_per_s", "latency_ms_p50", "latency_ms_p99",

@@ -37,6 +37,7 @@ from minsheng.directory.models import Unit, User
 from minsheng.directory.security import actor_for
 from minsheng.errors import DomainError
 from minsheng.events.models import OutboxMessage
+from minsheng.settings import get_settings
 
 log = logging.getLogger(__name__)
 # Requests by local hour of day (relative weights): quiet nights, busy mornings and afternoons.
@@ -162,6 +163,9 @@ def generate_history(db: Database, cfg: CityConfig, count: int, *, now: datetime
     clock_module.set_clock(fake)
     next_due: datetime | None = None
     batch = _Batch(db)
+    # past cases are routed as they are written, at their own times, not by a background router today
+    settings = get_settings()
+    routing_async, settings.routing_async = settings.routing_async, False
     try:
         while queue:
             at, index, k = heapq.heappop(queue)
@@ -201,6 +205,7 @@ def generate_history(db: Database, cfg: CityConfig, count: int, *, now: datetime
     finally:
         batch.close()
         clock_module.set_clock(previous)
+        settings.routing_async = routing_async
     report.seconds = time.perf_counter() - started
     return report
 

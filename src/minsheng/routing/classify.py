@@ -14,6 +14,10 @@ and its probabilities over the city's categories are the features of a small lin
 "河水发黑、怀疑偷排" counts as evidence for the label that such complaints carry even when no training
 text of that label used those words. Its weight is chosen by cross-validation on the training data.
 
+The text head alone is the *fast* form (`predict(..., fast=True)`, a millisecond or two: what the
+intake path can afford when the embedding is left to the background router); it has its own
+temperature, fitted on the same out-of-fold margins.
+
 The summed margins become probabilities by a temperature fitted on out-of-fold margins of the
 training data itself (so a confidence of 0.9 means right about nine times in ten on unseen text);
 folds keep texts that share a distinctive phrase together. Everything is deterministic for a given
@@ -30,11 +34,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.model_selection import StratifiedGroupKFold
-from sklearn.svm import LinearSVC
 
 from minsheng.routing.embed import SentenceEmbedder
-from minsheng.routing.features import TfidfIndex, char_ngrams
+from minsheng.routing.features import TfidfIndex, char_ngrams, stacked
 from minsheng.routing.text import Segmenter, normalise
 
 Masker = Callable[[str], str]
@@ -70,6 +72,8 @@ class LinearHead:
 
     @classmethod
     def fit(cls, X: sparse.spmatrix | np.ndarray, y: np.ndarray, C: float, seed: int) -> LinearHead:
+        from sklearn.svm import LinearSVC  # training only: a process that only predicts never imports it
+
         # the primal solver is far faster when examples outnumber features (the 512-d embeddings)
         dual = X.shape[0] < X.shape[1]
         svm = LinearSVC(C=C, dual=dual, random_state=seed, max_iter=5000).fit(X, y)
@@ -148,6 +152,7 @@ class CategoryModel:
         self.domain_weight = 0.0
         self.classes_: list[str] = []
         self.temperature = 1.0
+        self.text_temperature: float | None = None  # the fast form's (None: a file from before it)
         self._char: TfidfIndex | None = None
         self._word: TfidfIndex | None = None
         self._text_head: LinearHead | None = None
@@ -157,7 +162,7 @@ class CategoryModel:
     def __setstate__(self, state: dict[str, object]) -> None:
         # files of format 1 predate the domain head
         self.__dict__.update({"domain": None, "domain_weights": DOMAIN_WEIGHTS, "domain_weight": 0.0,
-                              "_domain_head": None})
+                              "_domain_head": None, "text_temperature": None})
         self.__dict__.update(state)
 
     # ---- features -------------------------------------------------------------------------
@@ -192,7 +197,9 @@ class CategoryModel:
             self._char, self._word = TfidfIndex(), TfidfIndex()
             return sparse.hstack([self._char.fit_transform(grams), self._word.fit_transform(words)]).tocsr()
         assert self._char is not None and self._word is not None, "model is not trained"
-        return sparse.hstack([self._char.transform(grams), self._word.transform(words)]).tocsr()
+        char, word = self._char, self._word
+        return stacked([(char.row(g), word.row(w)) for g, w in zip(grams, words, strict=True)],
+                       [char.size, word.size])
 
     # ---- training ---------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], labels: Sequence[str],
@@ -216,7 +223,7 @@ class CategoryModel:
         sample = [all_texts[i] for i in rows]
         E = self._embed_if_needed(sample)
         D = self._domain_features(sample, E) if self.domain is not None else None
-        self.temperature, self.domain_weight = self._calibrate(
+        self.temperature, self.domain_weight, self.text_temperature = self._calibrate(
             X[rows], E if self.use_embeddings else None, D, y[rows], n_real=len(rows) - len(priors),
             texts=[prepared[i] for i in rows])
         self._text_head = LinearHead.fit(X, y, self.C, self.seed)
@@ -240,14 +247,17 @@ class CategoryModel:
         return scores
 
     def _calibrate(self, X: sparse.csr_matrix, E: np.ndarray | None, D: np.ndarray | None, y: np.ndarray,
-                   n_real: int, texts: Sequence[str] | None = None) -> tuple[float, float]:
-        """Temperature (and the domain head's weight, when there is one) from out-of-fold margins of
+                   n_real: int, texts: Sequence[str] | None = None) -> tuple[float, float, float]:
+        """Temperature (and the domain head's weight, when there is one; and the text head's own
+        temperature, for the fast form) from out-of-fold margins of
         a sample of at most `calibration_max` real examples: the weight is the one of
         `domain_weights` whose calibrated out-of-fold predictions have the least negative
         log-likelihood, so the training data alone decides how far the domain model is trusted.
         Texts sharing a distinctive phrase stay in one fold (`phrase_groups`): with near-copies on
         both sides, out-of-fold scores would reward memorising wordings, which a new request
         does not reuse, and trust the words too much against what generalises."""
+        from sklearn.model_selection import StratifiedGroupKFold
+
         rng = np.random.default_rng(self.seed)
         real = np.arange(n_real)
         if n_real > self.calibration_max:
@@ -255,7 +265,7 @@ class CategoryModel:
         counts = Counter(y[real].tolist())
         folds = min(self.calibration_folds, max(counts.values()))
         if folds < 2:
-            return 1.0, (self.domain_weights[len(self.domain_weights) // 2] if D is not None else 0.0)
+            return 1.0, (self.domain_weights[len(self.domain_weights) // 2] if D is not None else 0.0), 1.0
         priors = np.arange(n_real, len(y))
         blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # margins of each head
         truth: list[np.ndarray] = []
@@ -284,7 +294,7 @@ class CategoryModel:
             blocks.append((text, emb, dom))
             truth.append(np.array([fold_classes.index(label) for label in y[test]]))
         if not blocks:
-            return 1.0, 0.0
+            return 1.0, 0.0, 1.0
         # Folds may see different class sets; calibrate each fold's scores in its own class space.
         fitted = []
         for weight in self.domain_weights if D is not None else (0.0,):
@@ -292,7 +302,7 @@ class CategoryModel:
             temperature = fit_temperature_multi(scores, truth)
             fitted.append((round(nll_multi(scores, truth, temperature), 4), weight, temperature))
         _, weight, temperature = min(fitted)  # a tie goes to the smaller weight
-        return temperature, weight
+        return temperature, weight, fit_temperature_multi([text for text, _, _ in blocks], truth)
 
     # ---- prediction ---------------------------------------------------------------------------
     def decision(self, texts: Sequence[str]) -> np.ndarray:
@@ -311,11 +321,18 @@ class CategoryModel:
     def proba_with(self, texts: Sequence[str], E: np.ndarray | None) -> np.ndarray:
         return softmax(self.decision_with(texts, E), self.temperature)
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], fast: bool = False) -> np.ndarray:
+        if fast:
+            return softmax(self.fast_decision(texts), self.text_temperature or self.temperature)
         return softmax(self.decision(texts), self.temperature)
 
-    def predict(self, texts: Sequence[str], k: int = 3) -> list[Prediction]:
-        probs = self.predict_proba(texts)
+    def fast_decision(self, texts: Sequence[str]) -> np.ndarray:
+        """Margins of the text head alone (no embedding, no domain model)."""
+        assert self._text_head is not None, "model is not trained"
+        return self._text_head.margins(self._text_matrix([self.prepare(t) for t in texts]))
+
+    def predict(self, texts: Sequence[str], k: int = 3, fast: bool = False) -> list[Prediction]:
+        probs = self.predict_proba(texts, fast)
         out = []
         for row in probs:
             order = np.argsort(-row, kind="stable")[:k]

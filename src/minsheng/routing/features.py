@@ -39,24 +39,37 @@ class TfidfIndex:
         self.idf = np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in terms], dtype=np.float32)
         return self
 
+    def row(self, tokens: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """One document's non-zero columns (ascending) and their weights."""
+        column = self.vocabulary.get
+        known = sorted((c, n) for t, n in Counter(tokens).items() if (c := column(t)) is not None)
+        if not known:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        cols = np.fromiter((c for c, _ in known), dtype=np.int32, count=len(known))
+        counts = np.fromiter((n for _, n in known), dtype=np.float32, count=len(known))
+        values = (1.0 + np.log(counts)) * self.idf[cols]
+        norm = float(np.sqrt(values @ values))
+        return cols, (values / norm if norm > 0 else values).astype(np.float32)
+
     def transform(self, documents: Sequence[Iterable[str]]) -> sparse.csr_matrix:
-        indptr, indices, values = [0], [], []
-        vocab, idf = self.vocabulary, self.idf
-        for tokens in documents:
-            counts = Counter(vocab[t] for t in tokens if t in vocab)
-            cols = sorted(counts)
-            row = np.array([(1.0 + math.log(counts[c])) * idf[c] for c in cols], dtype=np.float32)
-            norm = float(np.sqrt(row @ row)) if len(row) else 0.0
-            if norm > 0:
-                row /= norm
-            indices.extend(cols)
-            values.extend(row.tolist())
-            indptr.append(len(indices))
-        return sparse.csr_matrix(
-            (np.array(values, dtype=np.float32), np.array(indices, dtype=np.int32), np.array(indptr)),
-            shape=(len(documents), self.size),
-        )
+        return stacked([[self.row(tokens)] for tokens in documents], [self.size])
 
     def fit_transform(self, documents: Sequence[Iterable[str]]) -> sparse.csr_matrix:
         docs = [list(d) for d in documents]
         return self.fit(docs).transform(docs)
+
+
+def stacked(rows: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]], sizes: Sequence[int]) -> sparse.csr_matrix:
+    """One CSR matrix from per-document rows of several indexes side by side (`rows[d][i]` is
+    document d's row in index i, of `sizes[i]` columns): built at once, no stacking of matrices."""
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int32)
+    indices, values, indptr = [], [], [0]
+    for parts in rows:
+        for (cols, vals), offset in zip(parts, offsets, strict=True):
+            indices.append(cols + offset)
+            values.append(vals)
+        indptr.append(indptr[-1] + sum(len(cols) for cols, _ in parts))
+    return sparse.csr_matrix(
+        (np.concatenate(values) if values else np.zeros(0, np.float32),
+         np.concatenate(indices) if indices else np.zeros(0, np.int32), np.array(indptr, dtype=np.int64)),
+        shape=(len(rows), int(sum(sizes))))

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import joblib
-import sklearn
 
 from minsheng.directory.config import CityConfig
 from minsheng.routing.classify import CategoryModel
@@ -97,6 +96,8 @@ def train(examples: list[Example], cfg: CityConfig | None = None, *, seed: int =
     signal: its probabilities over the city's categories become features of a third head
     (`domain`, default `domain_model(cfg)`), weighted as the training data's cross-validation
     decides (not at all when they do not help)."""
+    import sklearn
+
     labels = sorted({e.label for e in examples})
     priors: list[tuple[str, str]] = []
     words: list[str] = []
@@ -132,6 +133,7 @@ def train(examples: list[Example], cfg: CityConfig | None = None, *, seed: int =
         "classes": model.classes_,
         "embeddings": model.use_embeddings,
         "temperature": model.temperature,
+        "text_temperature": model.text_temperature,
         "domain_weight": model.domain_weight,
         "domain_classes": len(model.domain.classes_) if model.domain is not None else 0,
         "sklearn": sklearn.__version__,

@@ -8,8 +8,10 @@ confident ones automatically (their sign-for clock starts then) and deletes the 
 transaction: killed mid-way, it leaves the rows for the next try. Each app process runs one
 (`start_in_process`); it wakes when its own intakes commit and polls for the others'.
 
-The intake request then costs no model run (the embedding alone is several milliseconds of CPU),
-and the model sees many texts at once.
+The intake request then runs only the model's fast form (its text head: the case carries a first
+suggestion at once, see routing/service.py), not the embedding, which alone is several
+milliseconds of CPU; the router runs the whole model over many texts at once and replaces the first
+suggestion (and what it filled, where nobody has changed it).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from minsheng.cases.service import scope_fields
 from minsheng.clock import utcnow
 from minsheng.db import Database, for_update, in_ids, insert_rows
 from minsheng.events.publish import announce
-from minsheng.routing.service import auto_assign_many, route_cases
+from minsheng.routing.service import auto_assign_many, route_cases, unfill
 from minsheng.routing.tables import RoutingQueue
 from minsheng.settings import get_settings
 
@@ -45,7 +47,12 @@ wakeup = threading.Event()
 def _queues(t: hooks.Transition) -> bool:
     settings = get_settings()
     return (t.action == "create" and settings.routing_async and settings.routing_on_intake
-            and t.case.suggestions is None)
+            and unrefined(t.case))
+
+
+def unrefined(case: Case) -> bool:
+    """No suggestion yet, or only the fast form's."""
+    return case.suggestions is None or case.suggestions.get("stage") == "fast"
 
 
 @hooks.on_transition
@@ -105,10 +112,13 @@ def route_queued(db: Database, *, limit: int = BATCH, now: datetime | None = Non
 def _route(session: Session, ids: list[int], now: datetime) -> None:
     cases = list(session.scalars(for_update(select(Case).where(in_ids(Case.id, ids, session)).order_by(Case.id),
                                             session)))
-    todo = [case for case in cases if case.suggestions is None]
+    todo = [case for case in cases if unrefined(case)]
+    for case in todo:
+        if case.status == "received":  # a person who acted since decided with the first suggestion
+            unfill(case)
     if todo and not route_cases(session, todo, routed_at=now):
         return  # no model (yet): the rows wait
-    auto_assign_many(session, todo, now)
+    auto_assign_many(session, todo, now)  # a new case's clocks start when it is assigned: none to move
     for case in todo:
         if case.status == "received":  # consoles show the suggestions that arrived
             announce(session, "case", case.id, action="route", status=case.status, number=case.number,

@@ -1,7 +1,8 @@
 """One call from a request's words to its suggested route: category, place, handling unit.
 
 `Router(cfg, model).suggest(text, address)` is pure (no database) and is what intake, the
-evaluation command and the benchmarks all use.
+evaluation command and the benchmarks all use. `fast=True` asks the model's text head alone (see
+routing/classify.py): the first, immediate suggestion when the background router refines later.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Suggestion:
     assignment: Assignment
     model_version: str
     alternatives: list[dict[str, Any]] = field(default_factory=list)  # unit for each of the top
+    stage: str = "full"  # "fast": the text head alone, to be refined by the whole model
 
     @property
     def town(self) -> str | None:
@@ -53,6 +55,7 @@ class Suggestion:
             "unit": self.assignment.unit,
             "unit_reason": self.assignment.reason,
             "model_version": self.model_version,
+            "stage": self.stage,
         }
 
 
@@ -73,12 +76,12 @@ class Router:
 
         return cls(cfg, RouterModel.load(model_path or default_model_path()), rules)
 
-    def suggest(self, text: str, address: str = "", k: int = 3) -> Suggestion:
-        return self.suggest_many([(text, address)], k)[0]
+    def suggest(self, text: str, address: str = "", k: int = 3, fast: bool = False) -> Suggestion:
+        return self.suggest_many([(text, address)], k, fast)[0]
 
-    def suggest_many(self, requests: list[tuple[str, str]], k: int = 3) -> list[Suggestion]:
+    def suggest_many(self, requests: list[tuple[str, str]], k: int = 3, fast: bool = False) -> list[Suggestion]:
         classes = len(self.model.classifier.classes_)
-        predictions = self.model.classifier.predict([model_input(t, a) for t, a in requests], classes)
+        predictions = self.model.classifier.predict([model_input(t, a) for t, a in requests], classes, fast)
         out = []
         for (text, address), pred in zip(requests, predictions, strict=True):
             location = self.gazetteer.locate(text, address)
@@ -90,6 +93,6 @@ class Router:
             out.append(Suggestion(
                 category=category, confidence=confidence, top=top, location=location,
                 assignment=self.assigner.assign(category, location.town),
-                model_version=self.model.version, alternatives=alternatives,
+                model_version=self.model.version, alternatives=alternatives, stage="fast" if fast else "full",
             ))
         return out

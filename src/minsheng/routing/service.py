@@ -4,7 +4,10 @@ assign it automatically when the model is confident enough.
 - `suggest(...)`: category top-3 with confidence and unit, town/village, unit, duplicates — the
   dict stored in `Case.suggestions` and shown live on the intake form;
 - `prepare_case`: runs before a new case is written (`hooks.on_intake`): stores the suggestions and
-  fills category (and its track), town and village when the caller did not give them;
+  fills category (and its track), town and village when the caller did not give them. With the
+  background router (`Settings.routing_async`) this first suggestion is the model's fast form
+  (its text head, no duplicate search, no automatic assignment), which the router refines after
+  commit: it undoes what the fast form filled and routes the case with the whole model;
 - `auto_assign`: runs after the case is written (`hooks.after_intake`): with confidence at or above
   `Settings.auto_assign_threshold` and a unit that is not the city centre's manual desk, assigns
   through `do_action(..., "assign", ...)` as the 智能派单 actor, so the sign-for clock starts at once.
@@ -63,9 +66,10 @@ def suggest(session: Session, text: str, address: str = "", *, lat: float | None
 
 def _completed(session: Session, router: Router, s: Suggestion, text: str, address: str, *,
                lat: float | None, lng: float | None, category: str | None, town: str | None,
-               now: datetime | None, case_id: int | None = None) -> dict[str, Any]:
+               now: datetime | None, case_id: int | None = None, duplicates: bool = True) -> dict[str, Any]:
     """The model's suggestion as stored: units for the caller's town, and the duplicates (of a
-    case already written, `case_id`: among the cases received before it)."""
+    case already written, `case_id`: among the cases received before it; none looked for when
+    `duplicates` is False)."""
     out = s.as_dict()
     place_town = town or s.town
     if place_town != s.town:
@@ -74,6 +78,9 @@ def _completed(session: Session, router: Router, s: Suggestion, text: str, addre
         out["top"] = [dict(t, unit=router.assigner.assign(t["category"], place_town).unit) for t in out["top"]]
     village = out["village"]
     settings = get_settings()
+    if not duplicates:
+        out["duplicates"] = []
+        return out
     out["duplicates"] = find_duplicates(
         session, DuplicateQuery(text, category or s.category, village, specific_address(router, address), lat, lng,
                                 case_id),
@@ -86,25 +93,28 @@ def _case_suggestion(session: Session, router: Router, case: Case, s: Suggestion
                       category=case.category_code, town=case.town_code, now=case.created_at, case_id=case.id)
 
 
-def _routes_on_intake() -> bool:
-    settings = get_settings()
-    return settings.routing_on_intake and not settings.routing_async
-
-
 def prepare_case(session: Session, case: Case) -> None:
     """Store the suggestions on a new case and fill category/track, town and village if missing
-    (nothing when `Settings.routing_on_intake` is off: the case waits for a dispatcher as given;
-    nor when `routing_async` is on: the background router does it after commit)."""
-    router = current_router(session) if _routes_on_intake() else None
-    if router is not None:
-        _fill(session, case, _case_suggestion(session, router, case, router.suggest(case.content, case.address)))
+    (nothing when `Settings.routing_on_intake` is off: the case waits for a dispatcher as given)."""
+    prepare_cases(session, [case])
 
 
 @hooks.batch_form(prepare_case)
 def prepare_cases(session: Session, cases: list[Case]) -> None:
     """`prepare_case` for a batch of intakes: the model runs once over all their texts."""
-    if _routes_on_intake():
+    settings = get_settings()
+    if not settings.routing_on_intake:
+        return
+    if not settings.routing_async:
         route_cases(session, cases)
+        return
+    router = current_router(session)  # the fast form now, the background router refines it
+    if router is not None:
+        for case, s in zip(cases, router.suggest_many([(c.content, c.address) for c in cases], fast=True),
+                           strict=True):
+            _fill(session, case, _completed(session, router, s, case.content, case.address, lat=case.lat,
+                                            lng=case.lng, category=case.category_code, town=case.town_code,
+                                            now=case.created_at, duplicates=False))
 
 
 def route_cases(session: Session, cases: list[Case], routed_at: datetime | None = None) -> bool:
@@ -122,25 +132,41 @@ def route_cases(session: Session, cases: list[Case], routed_at: datetime | None 
 
 
 def _fill(session: Session, case: Case, s: dict[str, Any]) -> None:
+    """Fill what the case lacks from suggestion `s`, noting in s["filled"] what was filled (and the
+    track it replaced), so a refined suggestion can take it back (`unfill`)."""
     given_category = case.category_code
+    filled: dict[str, Any] = {}
     if case.category_code is None and s["category"]:
         try:
-            case.track = directory.category_track(session, s["category"])
-            case.category_code = s["category"]
+            track = directory.category_track(session, s["category"])
+            filled["category_code"], filled["track"] = s["category"], case.track
+            case.track, case.category_code = track, s["category"]
         except InvalidField:  # deactivated a moment ago (the router's city is up to a second old)
             s["category"] = None
     if case.town_code is None and s["town"]:
-        case.town_code = s["town"]
+        case.town_code = filled["town_code"] = s["town"]
     if case.village_code is None and s["village"] and case.town_code == s["town"]:
-        case.village_code = s["village"]
+        case.village_code = filled["village_code"] = s["village"]
+    s["filled"] = filled
     threshold = get_settings().auto_assign_threshold
     s["auto_assign"] = bool(
-        s["category"] and (given_category is None or given_category == s["category"])
+        s.get("stage") != "fast"  # the fast form suggests; the refined suggestion may assign
+        and s["category"] and (given_category is None or given_category == s["category"])
         and s["confidence"] >= threshold and s["unit_reason"] in AUTO_REASONS
         and s["unit"] != directory.centre_code(session)  # the centre's own desk: people decide
         and not s["location"]["outside_city"])
     s["threshold"] = threshold
     case.suggestions = s
+
+
+def unfill(case: Case) -> None:
+    """Take back what a fast suggestion filled, where nobody has changed it since."""
+    filled = (case.suggestions or {}).get("filled") or {}
+    if "category_code" in filled and case.category_code == filled["category_code"]:
+        case.category_code, case.track = None, filled["track"]
+    for field in ("town_code", "village_code"):
+        if field in filled and getattr(case, field) == filled[field]:
+            setattr(case, field, None)
 
 
 def _auto_assign_body(case: Case) -> ActionBody | None:
