@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import time
 
 import psycopg
 import pytest
@@ -50,3 +51,39 @@ def test_announce_after_commit_not_on_rollback(db: Database) -> None:
     got = _received(db, act)
     assert [m["case_id"] for m in got] == [1, 3, 4]
     assert all(m["kind"] == "case" for m in got)
+
+
+def _notifier_backends(db: Database, terminate: bool = False) -> int:
+    """The notifier's connections to this database (backends that have sent a NOTIFY)."""
+    with psycopg.connect(db.url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        pids = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND query LIKE 'SELECT pg_notify%%'")]
+        for pid in pids if terminate else []:
+            conn.execute("SELECT pg_terminate_backend(%s)", [pid])
+        return len(pids)
+
+
+def _announce_twice(db: Database) -> None:
+    for case_id in (1, 2):
+        with db.session() as s:
+            announce(s, "case", case_id, action="sign")
+
+
+@pytest.mark.postgres_only
+def test_the_notifier_keeps_one_connection_and_lets_it_go_with_the_engine(db: Database, backend: str) -> None:
+    assert [m["case_id"] for m in _received(db, lambda: _announce_twice(db))] == [1, 2]
+    assert _notifier_backends(db) == 1
+    db.engine.dispose()
+    deadline = time.monotonic() + 5
+    while _notifier_backends(db) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _notifier_backends(db) == 0
+    assert [m["case_id"] for m in _received(db, lambda: _announce_twice(db))] == [1, 2]  # connected again
+
+
+@pytest.mark.postgres_only
+def test_a_lost_notifier_connection_is_replaced_without_losing_announcements(db: Database, backend: str) -> None:
+    assert [m["case_id"] for m in _received(db, lambda: _announce_twice(db))] == [1, 2]
+    assert _notifier_backends(db, terminate=True) == 1  # as a database restart would
+    assert [m["case_id"] for m in _received(db, lambda: _announce_twice(db))] == [1, 2]

@@ -100,6 +100,12 @@ def _cached_actor(credential: str) -> Actor | None:
     return cached[1] if cached and cached[0] > time.monotonic() else None
 
 
+def known_actor(request: Request) -> Actor | None:
+    """The caller's actor if the cache holds it (no I/O; the same bound as `current_actor`)."""
+    credential = _credential(request)
+    return _cached_actor(credential) if credential else None
+
+
 def _resolve(db: Database, credential: str) -> Actor:
     cached = _cached_actor(credential)
     if cached is not None:

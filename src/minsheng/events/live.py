@@ -84,6 +84,8 @@ def listen_forever(url: str, target: Broker, stop: threading.Event, *, poll_seco
                     on_ready()
                 while not stop.is_set():
                     for note in conn.notifies(timeout=poll_seconds, stop_after=100):
+                        if not target.has_subscribers():  # no console streams from this process
+                            continue
                         try:
                             for message in unpacked(note.payload):
                                 target.publish(message)

@@ -19,15 +19,15 @@ import queue
 import threading
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+import psycopg
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from minsheng.db import is_postgres
 
 CHANNEL = "minsheng_events"
 _PENDING = "minsheng_pending_announcements"
-_NOTIFY = text("SELECT pg_notify(:c, :m)")
-_ASYNC_COMMIT = text("SELECT set_config('synchronous_commit', 'off', true)")
+_NOTIFY_SQL = "SELECT pg_notify(%s, %s)"
 _BATCH = 500
 _PACK_BYTES = 7000
 log = logging.getLogger(__name__)
@@ -50,6 +50,9 @@ class Broker:
         with self._lock:
             self._subscribers.discard(q)
 
+    def has_subscribers(self) -> bool:
+        return bool(self._subscribers)
+
     def publish(self, message: dict[str, Any]) -> None:
         with self._lock:
             subscribers = list(self._subscribers)
@@ -67,9 +70,10 @@ class PgNotifier:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._queue: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[str, str] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="minsheng-notify", daemon=True)
         self._thread.start()
+        event.listen(engine, "engine_disposed", lambda _engine: self._queue.put(None))
 
     def put(self, messages: list[dict[str, Any]]) -> None:
         for message in messages:
@@ -80,17 +84,68 @@ class PgNotifier:
         self._queue.put((channel, ""))
 
     def _run(self) -> None:
+        sender = _Sender(self.engine)
         while True:
             batch = [self._queue.get()]
             with contextlib.suppress(queue.Empty):
                 while len(batch) < _BATCH:
                     batch.append(self._queue.get_nowait())
+            if None in batch:  # the engine was disposed of (its pool closed): so is our connection
+                sender.close()
+            notes = packed([note for note in batch if note is not None])
             try:
-                with self.engine.begin() as conn:
-                    conn.execute(_ASYNC_COMMIT)  # a hint: its commit need not wait for the disk
-                    conn.execute(_NOTIFY, [{"c": channel, "m": payload} for channel, payload in packed(batch)])
+                if notes:
+                    sender.send(notes)
             except Exception:  # the database is away: drop the hints, keep the thread
-                log.warning("could not send %d announcements", len(batch), exc_info=True)
+                log.warning("could not send %d announcements", len(notes), exc_info=True)
+                sender.close()
+
+
+class _Sender:
+    """The notifier's connection, kept between batches: a batch is one statement, not a pool
+    check-out with its ping and a transaction of four round trips. Made as the pool makes its
+    connections (then detached from it), in autocommit with synchronous_commit off: a hint's
+    commit need not wait for the disk."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.conn: psycopg.Connection[Any] | None = None
+
+    def send(self, notes: list[tuple[str, str]]) -> None:
+        """One transaction. A kept connection found lost (a restart) is replaced once, as the
+        pool's ping would have replaced it."""
+        if self.conn is not None:
+            try:
+                return _send(self.conn, notes)
+            except psycopg.OperationalError:
+                if not self.conn.broken:
+                    raise
+                self.close()
+        self.conn = self._connect()
+        _send(self.conn, notes)
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        pooled = self.engine.raw_connection()
+        conn = pooled.driver_connection
+        pooled.detach()
+        assert isinstance(conn, psycopg.Connection)
+        conn.autocommit = True
+        conn.execute("SET synchronous_commit TO off")
+        return conn
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.close()
+            self.conn = None
+
+
+def _send(conn: psycopg.Connection[Any], notes: list[tuple[str, str]]) -> None:
+    if len(notes) == 1:
+        conn.execute(_NOTIFY_SQL, notes[0])
+    else:
+        with conn.transaction(), conn.cursor() as cursor:
+            cursor.executemany(_NOTIFY_SQL, notes)
 
 
 def packed(batch: list[tuple[str, str]]) -> list[tuple[str, str]]:
