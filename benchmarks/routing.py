@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import city_taxonomy
 
+from minsheng.bench.results import cpu_yardstick
 from minsheng.directory.config import demo_config_dir, load_city_config
 from minsheng.routing.datasets import Example, read_csv, read_jsonl
 from minsheng.routing.evaluate import category_report, evaluate
@@ -155,7 +156,7 @@ def main() -> None:
     result = {
         "benchmark": "routing",
         "machine": {"python": platform.python_version(), "cpus_used": 1, "cpus_on_machine": os.cpu_count(),
-                    "load_average_at_start": os.getloadavg()[0]},
+                    "load_average_at_start": os.getloadavg()[0], "cpu_yardstick_s": cpu_yardstick()},
         "cross_file": cross_file(cfg, files),
         "training_time": training_time(cfg, files["a"] + files["b"], 2000 if args.quick else 10_000),
         "city_taxonomy": city_taxonomy_cv(cfg),

@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import subprocess
+import time
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -45,8 +46,19 @@ def machine_facts() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "cpu_model": _cpu_model(), "platform": platform.platform(), "python": platform.python_version(),
-        "packages": versions, "git_commit": _git_commit(),
+        "packages": versions, "git_commit": _git_commit(), "cpu_yardstick_s": cpu_yardstick(),
     }
+
+
+def cpu_yardstick() -> float:
+    """Seconds this process takes for a fixed pure-Python loop (10 million additions): how fast the
+    machine's CPU was when the figures were taken. A shared VM's speed varies from hour to hour;
+    runs of the same benchmark are comparable only together with this."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return round(time.perf_counter() - started, 3)
 
 
 def _cpu_model() -> str:
