@@ -124,24 +124,43 @@ def test_the_refined_route_replaces_what_the_fast_form_filled(db, client, login,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """A first suggestion the whole model disagrees with: its category and track are taken back and
     the refined ones filled (no clock runs yet: the sign-for clock starts on assignment)."""
+    from minsheng.routing import service
+
     cid = post(client, login("calltaker"))
     assert case_of(db, cid).track == "urgent"  # SZ02, the manhole cover, from the fast form
-    real = refiner.route_cases
+    real, real_unfill = refiner.route_cases, service.unfill
+    left: list[tuple[str | None, str]] = []
+
+    def unfill(case: Case) -> None:
+        real_unfill(case)
+        left.append((case.category_code, case.track))
 
     def consult(session: Any, cases: list[Case], routed_at: Any = None) -> bool:
-        for case in cases:  # what unfill left: no category, the intake's own track
-            assert (case.category_code, case.track) == (None, "normal")
         done = real(session, cases, routed_at)
         for case in cases:
             case.category_code, case.track = "ZX01", "consult"
         return done
 
+    monkeypatch.setattr(service, "unfill", unfill)
     monkeypatch.setattr(refiner, "route_cases", consult)
     assert route_queued(db) == 1
+    assert left == [(None, "normal")]  # what unfill left: no category, the intake's own track
     routed = case_of(db, cid)
     assert (routed.category_code, routed.track, routed.status) == ("ZX01", "consult", "received")
     with db.read_session() as session:
         assert session.scalar(select(func.count()).select_from(SlaClock).where(SlaClock.case_id == cid)) == 0
+
+
+def test_without_a_model_the_router_leaves_the_fast_suggestion_and_the_row(db, client, login, async_routing,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from minsheng.routing import service
+
+    cid = post(client, login("calltaker"))
+    monkeypatch.setattr(service, "current_router", lambda session: None)  # e.g. its file unreadable here
+    assert route_queued(db) == 1
+    case = case_of(db, cid)
+    assert (case.category_code, case.track, (case.suggestions or {})["stage"]) == ("SZ02", "urgent", "fast")
+    assert queued(db) == [cid]
 
 
 def test_a_person_who_acted_on_the_fast_suggestion_keeps_the_case(db, client, login, async_routing,

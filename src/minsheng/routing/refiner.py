@@ -32,7 +32,7 @@ from minsheng.cases.service import scope_fields
 from minsheng.clock import utcnow
 from minsheng.db import Database, for_update, in_ids, insert_rows
 from minsheng.events.publish import announce
-from minsheng.routing.service import auto_assign_many, route_cases, unfill
+from minsheng.routing.service import auto_assign_many, route_cases
 from minsheng.routing.tables import RoutingQueue
 from minsheng.settings import get_settings
 
@@ -113,9 +113,6 @@ def _route(session: Session, ids: list[int], now: datetime) -> None:
     cases = list(session.scalars(for_update(select(Case).where(in_ids(Case.id, ids, session)).order_by(Case.id),
                                             session)))
     todo = [case for case in cases if unrefined(case)]
-    for case in todo:
-        if case.status == "received":  # a person who acted since decided with the first suggestion
-            unfill(case)
     if todo and not route_cases(session, todo, routed_at=now):
         return  # no model (yet): the rows wait
     auto_assign_many(session, todo, now)  # a new case's clocks start when it is assigned: none to move

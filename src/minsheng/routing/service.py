@@ -76,11 +76,11 @@ def _completed(session: Session, router: Router, s: Suggestion, text: str, addre
         a = router.assigner.assign(s.category, place_town)
         out["town"], out["village"], out["unit"], out["unit_reason"] = place_town, None, a.unit, a.reason
         out["top"] = [dict(t, unit=router.assigner.assign(t["category"], place_town).unit) for t in out["top"]]
-    village = out["village"]
-    settings = get_settings()
     if not duplicates:
         out["duplicates"] = []
         return out
+    village = out["village"]
+    settings = get_settings()
     out["duplicates"] = find_duplicates(
         session, DuplicateQuery(text, category or s.category, village, specific_address(router, address), lat, lng,
                                 case_id),
@@ -88,9 +88,11 @@ def _completed(session: Session, router: Router, s: Suggestion, text: str, addre
     return out
 
 
-def _case_suggestion(session: Session, router: Router, case: Case, s: Suggestion) -> dict[str, Any]:
+def _case_suggestion(session: Session, router: Router, case: Case, s: Suggestion,
+                     duplicates: bool = True) -> dict[str, Any]:
     return _completed(session, router, s, case.content, case.address, lat=case.lat, lng=case.lng,
-                      category=case.category_code, town=case.town_code, now=case.created_at, case_id=case.id)
+                      category=case.category_code, town=case.town_code, now=case.created_at, case_id=case.id,
+                      duplicates=duplicates)
 
 
 def prepare_case(session: Session, case: Case) -> None:
@@ -101,30 +103,27 @@ def prepare_case(session: Session, case: Case) -> None:
 
 @hooks.batch_form(prepare_case)
 def prepare_cases(session: Session, cases: list[Case]) -> None:
-    """`prepare_case` for a batch of intakes: the model runs once over all their texts."""
+    """`prepare_case` for a batch of intakes: the model runs once over all their texts (only its
+    fast form when the background router refines the route after commit)."""
     settings = get_settings()
-    if not settings.routing_on_intake:
-        return
-    if not settings.routing_async:
-        route_cases(session, cases)
-        return
-    router = current_router(session)  # the fast form now, the background router refines it
-    if router is not None:
-        for case, s in zip(cases, router.suggest_many([(c.content, c.address) for c in cases], fast=True),
-                           strict=True):
-            _fill(session, case, _completed(session, router, s, case.content, case.address, lat=case.lat,
-                                            lng=case.lng, category=case.category_code, town=case.town_code,
-                                            now=case.created_at, duplicates=False))
+    if settings.routing_on_intake:
+        route_cases(session, cases, fast=settings.routing_async)
 
 
-def route_cases(session: Session, cases: list[Case], routed_at: datetime | None = None) -> bool:
-    """Suggest a route for each case (one model run) and fill what it lacks; False without a model."""
+def route_cases(session: Session, cases: list[Case], routed_at: datetime | None = None,
+                fast: bool = False) -> bool:
+    """Suggest a route for each case (one model run) and fill what it lacks, after taking back what
+    a fast suggestion filled in a case still waiting (`unfill`); False, and nothing changed, without
+    a model. `fast`: the model's fast form, and no duplicate search."""
     router = current_router(session) if cases else None
     if router is None:
         return False
-    suggestions = router.suggest_many([(case.content, case.address) for case in cases])
+    for case in cases:
+        if case.status == "received":  # a person who acted since decided with the first suggestion
+            unfill(case)
+    suggestions = router.suggest_many([(case.content, case.address) for case in cases], fast=fast)
     for case, s in zip(cases, suggestions, strict=True):
-        suggestion = _case_suggestion(session, router, case, s)
+        suggestion = _case_suggestion(session, router, case, s, duplicates=not fast)
         if routed_at is not None:
             suggestion["routed_at"] = routed_at.isoformat()
         _fill(session, case, suggestion)
