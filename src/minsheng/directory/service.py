@@ -72,7 +72,7 @@ def town_centre(session: Session, town_code: str) -> Unit | None:
 def town_centre_code(session: Session, town_code: str) -> str | None:
     """The code of a town's sub-centre (cached briefly, like centre_code)."""
     codes: dict[str, str] = _lookup(session, "town_centres", lambda: dict(session.execute(
-        select(Unit.town_code, Unit.code).where(Unit.kind == "town_centre", Unit.active.is_(True))).tuples().all()))
+        select(Unit.town_code, Unit.code).where(Unit.kind == "town_centre", Unit.active.is_(True))).all()))
     return codes.get(town_code)
 
 
