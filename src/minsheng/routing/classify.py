@@ -30,6 +30,7 @@ import math
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,8 @@ from minsheng.routing.text import Segmenter, normalise
 Masker = Callable[[str], str]
 # Weights tried for the domain head (see CategoryModel.domain), chosen by out-of-fold likelihood.
 DOMAIN_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
+TOLERANCE = 1e-3  # liblinear stopping tolerance: 1e-4 (its default) cost 20% more training time for
+# coefficients that moved by under 1e-4 and the same cross-file accuracy
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ class LinearHead:
 
         # the primal solver is far faster when examples outnumber features (the 512-d embeddings)
         dual = X.shape[0] < X.shape[1]
-        svm = LinearSVC(C=C, dual=dual, random_state=seed, max_iter=5000).fit(X, y)
+        svm = LinearSVC(C=C, dual=dual, tol=TOLERANCE, random_state=seed, max_iter=5000).fit(X, y)
         coef = svm.coef_.astype(np.float32)
         intercept = svm.intercept_.astype(np.float32)
         if coef.shape[0] == 1:  # two classes: sklearn keeps one row
@@ -212,8 +215,6 @@ class CategoryModel:
         self.classes_ = sorted(set(y.tolist()))
         if len(self.classes_) < 2:
             raise ValueError("至少需要两个类别")
-        prepared = [self.prepare(t) for t in all_texts]
-        X = self._text_matrix(prepared, fit=True)
         # The embedding and domain heads (and the calibration, which needs every head) learn from a
         # class-balanced sample of at most `embed_max` examples: embedding every one of 10,000
         # requests would cost more than the rest of training, for a head that has learnt what it
@@ -221,7 +222,13 @@ class CategoryModel:
         rows = np.concatenate([balanced_sample(y[: len(texts)], self.embed_max, self.seed),
                                np.arange(len(texts), len(y))])
         sample = [all_texts[i] for i in rows]
-        E = self._embed_if_needed(sample)
+        # The encoder (numpy, which lets go of the GIL) runs in a thread while this one segments
+        # the texts (pure Python): on two cores a quarter off the time to train on 10,000.
+        with ThreadPoolExecutor(1) as encoder:
+            embedding = encoder.submit(self._embed_if_needed, sample)
+            prepared = [self.prepare(t) for t in all_texts]
+            X = self._text_matrix(prepared, fit=True)
+            E = embedding.result()
         D = self._domain_features(sample, E) if self.domain is not None else None
         self.temperature, self.domain_weight, self.text_temperature = self._calibrate(
             X[rows], E if self.use_embeddings else None, D, y[rows], n_real=len(rows) - len(priors),
