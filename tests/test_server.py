@@ -8,12 +8,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import httpx
 import psutil
 import pytest
 
 from minsheng.db import Database
+from tests.conftest import PASSWORD
 
 
 def _free_port() -> int:
@@ -61,6 +63,74 @@ def test_two_workers_share_the_port_and_stop_together(db: Database) -> None:
         assert proc.wait(40) == 0
         time.sleep(0.5)
         assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _roles(pid: int) -> dict[str, list[psutil.Process]]:
+    roles: dict[str, list[psutil.Process]] = {"router": [], "worker": []}
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            cmdline = child.cmdline()
+        except psutil.NoSuchProcess:
+            continue
+        for role in roles:
+            if cmdline[1:4] == ["-m", "minsheng.server", role]:
+                roles[role].append(child)
+    return roles
+
+
+def _wait_for(check: Callable[[], bool], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail("timed out")
+        time.sleep(0.3)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_workers_leave_the_whole_model_to_one_router_process(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINSHENG_ROUTING_ASYNC", "true")
+    monkeypatch.delenv("MINSHENG_ROUTING_IN_PROCESS", raising=False)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "minsheng.cli", "serve", "--port", str(port), "--workers", "2",
+                             "--no-access-log", "--log-level", "warning"], env=dict(os.environ))
+    try:
+        _wait_for(lambda: len(_roles(proc.pid)["worker"]) == 2 and len(_roles(proc.pid)["router"]) == 1)
+        for worker in _roles(proc.pid)["worker"]:
+            assert worker.environ().get("MINSHENG_ROUTING_IN_PROCESS") == "false"
+        router = _roles(proc.pid)["router"][0]
+
+        def up() -> bool:
+            try:
+                return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        _wait_for(up)
+        token = httpx.post(f"{base}/api/v1/auth/token",
+                           data={"username": "calltaker", "password": PASSWORD}).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        body = {"channel": "12345", "content": "当湖街道南河头小区门口的路灯坏了一个星期，晚上很黑",
+                "address": "当湖街道南河头", "citizen_name": "张三", "citizen_phone": "13800000000"}
+        created = httpx.post(f"{base}/api/v1/cases", json=body, headers=headers)
+        assert created.status_code == 201, created.text
+
+        def refined() -> bool:
+            case = httpx.get(f"{base}/api/v1/cases/{created.json()['id']}", headers=headers).json()
+            return bool(case["suggestions"]) and case["suggestions"]["stage"] == "full"
+
+        _wait_for(refined)  # the workers answered with the fast form; only the router runs the whole model
+        router.kill()  # the supervisor starts another
+        _wait_for(lambda: [p.pid for p in _roles(proc.pid)["router"]] not in ([], [router.pid]))
+        survivors = [*_roles(proc.pid)["router"], *_roles(proc.pid)["worker"]]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(40) == 0
+        time.sleep(0.5)
+        assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in survivors)
     finally:
         if proc.poll() is None:
             proc.kill()

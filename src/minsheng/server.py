@@ -5,6 +5,11 @@ kernel spreads new connections evenly over them. (With uvicorn's one shared sock
 to wake takes most keep-alive connections: under load one worker did ~90% of the work.) A small
 supervisor restarts a worker that dies and stops them all on Ctrl-C / SIGTERM.
 
+The supervisor also runs the background router (routing/refiner.py) as one process of its own,
+beside the workers, unless MINSHENG_ROUTING_IN_PROCESS says where it should run: the workers then
+run only the model's fast form and never load the sentence encoder (a few hundred MB each), and the
+whole model's CPU no longer competes with requests for the workers' interpreter lock.
+
 `minsheng serve` replaces itself with `python -m minsheng.server …` so that neither the supervisor
 nor the workers carry what the CLI imports for its other commands (the routing tools load
 scikit-learn: ~80 MB per process).
@@ -50,9 +55,24 @@ def run_single(host: str, port: int, *, log_level: str = "info", access_log: boo
         uvicorn.Server(config).run()
 
 
-def _spawn(host: str, port: int, log_level: str, access_log: bool) -> subprocess.Popen[bytes]:
+def _spawn(host: str, port: int, log_level: str, access_log: bool,
+           env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "minsheng.server", "worker", host, str(port), log_level,
-                             "1" if access_log else "0"])
+                             "1" if access_log else "0"], env=env)
+
+
+def _spawn_router() -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "minsheng.server", "router"])
+
+
+def router_process_wanted() -> bool:
+    """Whether the supervisor runs the background router in a process of its own: routing runs
+    in the background and nobody set MINSHENG_ROUTING_IN_PROCESS."""
+    from minsheng.settings import get_settings
+
+    settings = get_settings()
+    return (settings.routing_async and settings.routing_on_intake
+            and "MINSHENG_ROUTING_IN_PROCESS" not in os.environ)
 
 
 def supervise(host: str, port: int, workers: int, *, log_level: str = "info", access_log: bool = True) -> int:
@@ -65,7 +85,12 @@ def supervise(host: str, port: int, workers: int, *, log_level: str = "info", ac
     except OSError as exc:
         print(f"无法监听 {host}:{port}：{exc}", file=sys.stderr)
         return 1
-    procs = [_spawn(host, port, log_level, access_log) for _ in range(workers)]
+    env = None
+    router: subprocess.Popen[bytes] | None = None
+    if router_process_wanted():
+        env = {**os.environ, "MINSHENG_ROUTING_IN_PROCESS": "false"}
+        router = _spawn_router()
+    procs = [_spawn(host, port, log_level, access_log, env) for _ in range(workers)]
     stopping = False
 
     def stop(_signum: int, _frame: Any) -> None:
@@ -78,9 +103,13 @@ def supervise(host: str, port: int, workers: int, *, log_level: str = "info", ac
         while not stopping:
             for i, p in enumerate(procs):
                 if p.poll() is not None and not stopping:
-                    procs[i] = _spawn(host, port, log_level, access_log)
+                    procs[i] = _spawn(host, port, log_level, access_log, env)
+            if router is not None and router.poll() is not None and not stopping:
+                router = _spawn_router()
             time.sleep(0.5)
     finally:
+        if router is not None:
+            procs.append(router)
         for p in procs:
             if p.poll() is None:
                 p.terminate()  # SIGTERM: uvicorn finishes in-flight requests, then exits
@@ -104,6 +133,13 @@ def main(argv: list[str]) -> int:
         _, host, port, log_level, access_log = argv
         run_single(host, int(port), log_level=log_level, access_log=access_log == "1", reuse_port=True)
         return 0
+    if argv == ["router"]:
+        import logging
+
+        from minsheng.routing.refiner import serve_forever
+
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return serve_forever()
     if len(argv) == 6 and argv[0] == "serve":
         _, host, port, workers, log_level, access_log = argv
         return supervise(host, int(port), int(workers), log_level=log_level, access_log=access_log == "1")

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     # and a background router refines the route with the whole model, and auto-assigns, within a
     # second of the commit (routing/refiner.py); off: the whole model runs on the request's path
     routing_async: bool = True
+    # where that background router runs: a thread of each app process (on), or a process of its own
+    # (off: `minsheng router run`, which `minsheng serve --workers N` starts for its workers), so
+    # web workers never load the sentence encoder nor spend their CPU on the whole model
+    routing_in_process: bool = True
     duplicate_window_hours: float = 72.0  # open cases this recent may be proposed as duplicates
     duplicate_radius_m: float = 200.0  # "near the same place" when both cases have coordinates
     run_worker_in_process: bool | None = None  # default: on for SQLite, off for PostgreSQL

@@ -123,16 +123,23 @@ class Server:
         raise RuntimeError("server did not answer /healthz within 60 s")
 
     def rss_mb(self) -> float:
+        return sum(self.rss_by_role().values())
+
+    def rss_by_role(self) -> dict[str, float]:
+        """RSS in MB of the supervisor, the web workers and the background router process."""
         try:
             root = psutil.Process(self.proc.pid)
             procs = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
-            return 0.0
-        total = 0
+            return {}
+        roles: dict[str, float] = {"supervisor": 0.0, "web_workers": 0.0, "router": 0.0}
         for p in procs:
             with contextlib.suppress(psutil.NoSuchProcess):
-                total += p.memory_info().rss
-        return total / 2**20
+                cmdline = " ".join(p.cmdline())
+                role = ("router" if "minsheng.server router" in cmdline
+                        else "web_workers" if "minsheng.server worker" in cmdline else "supervisor")
+                roles[role] += p.memory_info().rss / 2**20
+        return roles
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -145,20 +152,30 @@ class Server:
 
 
 class RssSampler(threading.Thread):
+    """Peak RSS of the whole server (`peak`) and of each of its roles (`peak_by_role`)."""
+
     def __init__(self, server: Server, every: float = 0.25) -> None:
         super().__init__(daemon=True)
         self.server, self.every, self.peak = server, every, 0.0
+        self.peak_by_role: dict[str, float] = {}
         self._stop_event = threading.Event()
+
+    def _sample(self) -> None:
+        roles = self.server.rss_by_role()
+        self.peak = max(self.peak, sum(roles.values()))
+        for role, mb in roles.items():
+            self.peak_by_role[role] = max(self.peak_by_role.get(role, 0.0), mb)
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            self.peak = max(self.peak, self.server.rss_mb())
+            self._sample()
             self._stop_event.wait(self.every)
 
     def stop(self) -> float:
         self._stop_event.set()
         self.join()
-        return max(self.peak, self.server.rss_mb())
+        self._sample()
+        return self.peak
 
 
 class CpuAccount:
@@ -292,6 +309,7 @@ def run_intake(params: IntakeParams, log: Any = print) -> dict[str, Any]:
         **figures,
         "requests": ok,
         "statuses": {str(k): v for k, v in load.statuses.items()},
+        "server_rss_mb_peak_by_role": {role: round(mb, 1) for role, mb in sampler.peak_by_role.items()},
         "seconds": round(load.seconds, 2),
         "raw_seconds": round(raw["seconds"], 2),
         "targets": TARGETS,

@@ -3,12 +3,15 @@
     minsheng router train FILE… --out MODEL [--seed N] [--config DIR]
     minsheng router train --from-db [FILE…] --out MODEL
     minsheng router eval FILE [--model PATH] [--config DIR]
+    minsheng router run [--poll SECONDS]
 
 FILE is JSONL in the shape of the shipped examples, or CSV with text,label columns in any
 taxonomy. `--from-db` adds the platform's own history: closed cases under the category people
 finally chose, and open cases a dispatcher re-categorised. Labels of another taxonomy are learnt
 with the installed city model's judgement as one more signal (`--no-domain` turns it off; see
-routing.model.domain_model). `eval` prints one JSON object.
+routing.model.domain_model). `eval` prints one JSON object. `run` is the background router as a
+process of its own (MINSHENG_ROUTING_IN_PROCESS=false on the app processes; `minsheng serve
+--workers N` starts one by itself).
 """
 
 from __future__ import annotations
@@ -119,3 +122,16 @@ def eval_command(
         typer.echo(f"注意: {result['seen_in_training']} 条评估样本出现在该模型的训练数据中", err=True)
     json.dump(result, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+@router_app.command("run")
+def run_command(poll: float = typer.Option(0.1, "--poll", help="无新案件通知时的轮询间隔（秒）")) -> None:
+    """后台派单进程：对新受理案件运行完整模型、补全分类与属地并自动派单。
+
+    app 进程请设 MINSHENG_ROUTING_IN_PROCESS=false（minsheng serve --workers N 会自行启动本进程）。"""
+    import logging
+
+    from minsheng.routing.refiner import serve_forever
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    raise typer.Exit(serve_forever(poll_seconds=poll))

@@ -6,7 +6,9 @@ case the platform accepted is routed even if a process dies. A router claims up 
 stores the suggestions, fills category, town and village where they are missing, assigns the
 confident ones automatically (their sign-for clock starts then) and deletes the rows, all in one
 transaction: killed mid-way, it leaves the rows for the next try. Each app process runs one
-(`start_in_process`); it wakes when its own intakes commit and polls for the others'.
+(`start_in_process`); it wakes when its own intakes commit and polls for the others'. With
+MINSHENG_ROUTING_IN_PROCESS=false the app processes run none and one router process of its own
+(`minsheng router run`, started by `minsheng serve --workers N`) polls for all of them.
 
 The intake request then runs only the model's fast form (its text head: the case carries a first
 suggestion at once, see routing/service.py), not the embedding, which alone is several
@@ -17,6 +19,7 @@ suggestion (and what it filled, where nobody has changed it).
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -137,9 +140,10 @@ def run(db: Database, stop: threading.Event, *, poll_seconds: float = 0.25) -> N
 
 
 def start_in_process(app_state: Any) -> Callable[[], None] | None:
-    """A BACKGROUND entry: one router thread per app process when MINSHENG_ROUTING_ASYNC is on."""
+    """A BACKGROUND entry: one router thread per app process when MINSHENG_ROUTING_ASYNC is on
+    (and the router does not run in a process of its own)."""
     settings = get_settings()
-    if not (settings.routing_async and settings.routing_on_intake):
+    if not (settings.routing_async and settings.routing_on_intake and settings.routing_in_process):
         return None
     from minsheng.db import get_db
 
@@ -153,3 +157,29 @@ def start_in_process(app_state: Any) -> Callable[[], None] | None:
         thread.join(timeout=10)
 
     return _stop
+
+
+def serve_forever(*, poll_seconds: float = 0.1) -> int:
+    """A router process of its own (`minsheng router run`): route what every app process queues,
+    polling every `poll_seconds`, until SIGTERM or SIGINT; the exit status."""
+    from minsheng import domains
+    from minsheng.db import get_db
+    from minsheng.routing.runtime import load_model
+
+    domains.load_listeners()  # assigning starts clocks, routing announces: the same listeners as the app's
+    model = load_model()
+    if model is not None:
+        model.classifier.predict(["预热"])  # the encoder too: this process runs the whole model
+    else:
+        log.error("routing: no model; queued cases wait until a router with one runs")
+    stop = threading.Event()
+
+    def _stop(_signum: int, _frame: object) -> None:
+        stop.set()
+        wakeup.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    log.info("background router started (polling every %.2f s)", poll_seconds)
+    run(get_db(), stop, poll_seconds=poll_seconds)
+    return 0

@@ -53,12 +53,20 @@ def load_model() -> RouterModel | None:
                 path = get_settings().routing_model_path or default_model_path()
                 try:
                     model = RouterModel.load(path)
-                    model.classifier.predict_one("预热")  # segmenter, embedder and caches, once
+                    # segmenter, caches and (where this process runs the whole model) the encoder
+                    model.classifier.predict(["预热"], fast=not whole_model_here())
                     _model = model
                 except (ModelFormatError, OSError) as exc:
                     _model_error = str(exc)
                     log.error("routing model unavailable: %s", exc)
     return _model
+
+
+def whole_model_here() -> bool:
+    """Whether this process runs the whole model on its own (so loads the encoder at start-up):
+    not an app process whose background router runs in a process of its own."""
+    settings = get_settings()
+    return not (settings.routing_async and not settings.routing_in_process)
 
 
 def current_router(session: Session) -> Router | None:
