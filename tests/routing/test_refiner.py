@@ -211,3 +211,27 @@ def test_the_app_runs_a_router_that_wakes_on_its_own_intakes(db, app, login, asy
         assert (case_of(db, cid).suggestions or {})["stage"] == "full" and queued(db) == []
     finally:
         stop()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_router_process_wakes_on_another_process_s_intake(db, async_routing) -> None:
+    """On PostgreSQL a router of its own (`minsheng router run`) LISTENs for the intakes' announcements
+    (its own process commits none, so only a notification can wake it before its next poll)."""
+    from minsheng.events.publish import announce
+
+    stop = threading.Event()
+    listener = threading.Thread(target=refiner._listen_for_intakes, args=(db.url, stop), daemon=True)
+    listener.start()
+    try:
+        time.sleep(1.0)  # LISTEN registered
+        refiner.wakeup.clear()
+        with db.session() as s:  # what another process's routing announces: not a reason to wake
+            announce(s, "case", 1, action="route", status="received")
+        assert not refiner.wakeup.wait(1.5)
+        with db.session() as s:  # what another process's intake announces
+            announce(s, "case", 2, action="create", status="received")
+        assert refiner.wakeup.wait(10)
+    finally:
+        stop.set()
+        listener.join(5)
+        refiner.wakeup.clear()

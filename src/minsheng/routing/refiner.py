@@ -180,6 +180,24 @@ def serve_forever(*, poll_seconds: float = 0.1) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    db = get_db()
+    if db.is_postgres:  # wake as soon as any process announces a new case, not only at the next poll
+        threading.Thread(target=_listen_for_intakes, args=(db.url, stop), name="routing-listen", daemon=True).start()
     log.info("background router started (polling every %.2f s)", poll_seconds)
-    run(get_db(), stop, poll_seconds=poll_seconds)
+    run(db, stop, poll_seconds=poll_seconds)
     return 0
+
+
+def _listen_for_intakes(url: str, stop: threading.Event) -> None:
+    from minsheng.events.live import listen_forever
+    from minsheng.events.publish import Broker
+
+    class _Waker(Broker):
+        def has_subscribers(self) -> bool:
+            return True
+
+        def publish(self, message: dict[str, Any]) -> None:
+            if message.get("action") == "create":
+                wakeup.set()
+
+    listen_forever(url, _Waker(), stop)
