@@ -8,7 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import httpx
 import psutil
@@ -35,40 +36,6 @@ def _listening_workers(pid: int, port: int) -> list[psutil.Process]:
     return found
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_two_workers_share_the_port_and_stop_together(db: Database) -> None:
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "minsheng.cli", "serve", "--port", str(port), "--workers", "2",
-                             "--no-access-log", "--log-level", "warning"], env=dict(os.environ))
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("server did not start")
-        # the first worker may answer while the second is still importing and loading its model
-        workers = _listening_workers(proc.pid, port)
-        while len(workers) < 2 and time.monotonic() < deadline:
-            time.sleep(0.3)
-            workers = _listening_workers(proc.pid, port)
-        assert len(workers) == 2
-        for _ in range(20):
-            with httpx.Client() as client:  # a new connection each time
-                assert client.get(f"http://127.0.0.1:{port}/healthz").json()["status"] == "ok"
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(40) == 0
-        time.sleep(0.5)
-        assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-
-
 def _roles(pid: int) -> dict[str, list[psutil.Process]]:
     roles: dict[str, list[psutil.Process]] = {"router": [], "worker": []}
     for child in psutil.Process(pid).children(recursive=True):
@@ -82,12 +49,54 @@ def _roles(pid: int) -> dict[str, list[psutil.Process]]:
     return roles
 
 
-def _wait_for(check: Callable[[], bool], seconds: float = 60) -> None:
+def _wait_for(check: Callable[[], bool], what: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not check():
         if time.monotonic() > deadline:
-            pytest.fail("timed out")
+            pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.3)
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def _serving(port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """`minsheng serve --workers 2` on `port`, killed at the end if a test left it running."""
+    proc = subprocess.Popen([sys.executable, "-m", "minsheng.cli", "serve", "--port", str(port), "--workers", "2",
+                             "--no-access-log", "--log-level", "warning"], env=dict(os.environ))
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _stops_together(proc: subprocess.Popen[bytes], children: list[psutil.Process]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(40) == 0
+    time.sleep(0.5)
+    assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in children)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_two_workers_share_the_port_and_stop_together(db: Database) -> None:
+    port = _free_port()
+    with _serving(port) as proc:
+        _wait_for(lambda: _answers(port), "the server to answer")
+        # the first worker may answer while the second is still importing and loading its model
+        _wait_for(lambda: len(_listening_workers(proc.pid, port)) == 2, "both workers to listen")
+        workers = _listening_workers(proc.pid, port)
+        assert len(workers) == 2
+        for _ in range(20):
+            with httpx.Client() as client:  # a new connection each time
+                assert client.get(f"http://127.0.0.1:{port}/healthz").json()["status"] == "ok"
+        _stops_together(proc, workers)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -96,21 +105,13 @@ def test_workers_leave_the_whole_model_to_one_router_process(db: Database, monke
     monkeypatch.delenv("MINSHENG_ROUTING_IN_PROCESS", raising=False)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "minsheng.cli", "serve", "--port", str(port), "--workers", "2",
-                             "--no-access-log", "--log-level", "warning"], env=dict(os.environ))
-    try:
-        _wait_for(lambda: len(_roles(proc.pid)["worker"]) == 2 and len(_roles(proc.pid)["router"]) == 1)
+    with _serving(port) as proc:
+        _wait_for(lambda: len(_roles(proc.pid)["worker"]) == 2 and len(_roles(proc.pid)["router"]) == 1,
+                  "two workers and a router")
         for worker in _roles(proc.pid)["worker"]:
             assert worker.environ().get("MINSHENG_ROUTING_IN_PROCESS") == "false"
         router = _roles(proc.pid)["router"][0]
-
-        def up() -> bool:
-            try:
-                return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        _wait_for(up)
+        _wait_for(lambda: _answers(port), "the server to answer")
         token = httpx.post(f"{base}/api/v1/auth/token",
                            data={"username": "calltaker", "password": PASSWORD}).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
@@ -123,18 +124,11 @@ def test_workers_leave_the_whole_model_to_one_router_process(db: Database, monke
             case = httpx.get(f"{base}/api/v1/cases/{created.json()['id']}", headers=headers).json()
             return bool(case["suggestions"]) and case["suggestions"]["stage"] == "full"
 
-        _wait_for(refined)  # the workers answered with the fast form; only the router runs the whole model
+        # the workers answered with the fast form; only the router runs the whole model
+        _wait_for(refined, "the whole model's suggestion")
         router.kill()  # the supervisor starts another
-        _wait_for(lambda: [p.pid for p in _roles(proc.pid)["router"]] not in ([], [router.pid]))
-        survivors = [*_roles(proc.pid)["router"], *_roles(proc.pid)["worker"]]
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(40) == 0
-        time.sleep(0.5)
-        assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in survivors)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        _wait_for(lambda: [p.pid for p in _roles(proc.pid)["router"]] not in ([], [router.pid]), "a new router")
+        _stops_together(proc, [*_roles(proc.pid)["router"], *_roles(proc.pid)["worker"]])
 
 
 def test_port_in_use_fails_plainly() -> None:

@@ -70,9 +70,7 @@ def router_process_wanted() -> bool:
     in the background and nobody set MINSHENG_ROUTING_IN_PROCESS."""
     from minsheng.settings import get_settings
 
-    settings = get_settings()
-    return (settings.routing_async and settings.routing_on_intake
-            and "MINSHENG_ROUTING_IN_PROCESS" not in os.environ)
+    return get_settings().routes_in_background and "MINSHENG_ROUTING_IN_PROCESS" not in os.environ
 
 
 def supervise(host: str, port: int, workers: int, *, log_level: str = "info", access_log: bool = True) -> int:

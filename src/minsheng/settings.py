@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
 
     @property
+    def routes_in_background(self) -> bool:
+        """New cases are routed, and the whole model runs after their intake commits."""
+        return self.routing_async and self.routing_on_intake
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

@@ -48,9 +48,7 @@ wakeup = threading.Event()
 
 
 def _queues(t: hooks.Transition) -> bool:
-    settings = get_settings()
-    return (t.action == "create" and settings.routing_async and settings.routing_on_intake
-            and unrefined(t.case))
+    return t.action == "create" and get_settings().routes_in_background and unrefined(t.case)
 
 
 def unrefined(case: Case) -> bool:
@@ -143,7 +141,7 @@ def start_in_process(app_state: Any) -> Callable[[], None] | None:
     """A BACKGROUND entry: one router thread per app process when MINSHENG_ROUTING_ASYNC is on
     (and the router does not run in a process of its own)."""
     settings = get_settings()
-    if not (settings.routing_async and settings.routing_on_intake and settings.routing_in_process):
+    if not (settings.routes_in_background and settings.routing_in_process):
         return None
     from minsheng.db import get_db
 
