@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     # (off: `minsheng router run`, which `minsheng serve --workers N` starts for its workers), so
     # web workers never load the sentence encoder nor spend their CPU on the whole model
     routing_in_process: bool = True
+    # the router process's CPU priority (nice increment; 0: same as the web workers). Under more
+    # intake than the machine can route, taking the citizen's request comes first: the router
+    # catches up when intake eases (each case meanwhile carries its fast suggestion)
+    router_nice: int = 10
     duplicate_window_hours: float = 72.0  # open cases this recent may be proposed as duplicates
     duplicate_radius_m: float = 200.0  # "near the same place" when both cases have coordinates
     run_worker_in_process: bool | None = None  # default: on for SQLite, off for PostgreSQL

@@ -19,6 +19,7 @@ suggestion (and what it filled, where nobody has changed it).
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -164,6 +165,9 @@ def serve_forever(*, poll_seconds: float = 0.1) -> int:
     from minsheng.db import get_db
     from minsheng.routing.runtime import load_model
 
+    settings = get_settings()
+    if settings.router_nice > 0:
+        os.nice(settings.router_nice)
     domains.load_listeners()  # assigning starts clocks, routing announces: the same listeners as the app's
     model = load_model()
     if model is not None:
