@@ -35,6 +35,16 @@ def test_phrase_terms_join_single_characters_and_drop_generic_words() -> None:
     assert phrase_terms("收费") == ()
 
 
+def test_duty_phrases_are_split_as_jieba_splits_them() -> None:
+    import jieba
+
+    from minsheng.groups.proposal import _segmenter, duty_phrases
+
+    phrases = [p for u in pinghu_units() for p in duty_phrases(u.duties)]
+    assert len(phrases) > 100
+    assert [_segmenter().tokens(p) for p in phrases] == [jieba.lcut(p) for p in phrases]
+
+
 def test_duties_match_what_citizens_say() -> None:
     found = duty_matches("工地晚上施工噪声很大".replace("晚上", "夜间"), "渣土、夜间施工噪声、公厕")
     assert found == [("夜间施工噪声", ("夜间", "施工", "噪声"), 1.0)]

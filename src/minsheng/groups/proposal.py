@@ -12,14 +12,11 @@ dispatcher sees every reason and adjusts before confirming.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import jieba
-
-jieba.setLogLevel(logging.WARNING)
+from minsheng.routing.text import Segmenter
 
 MAX_MEMBERS = 5
 MIN_PHRASE_SCORE = 0.5
@@ -93,13 +90,19 @@ def normalise(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1)
+def _segmenter() -> Segmenter:
+    """jieba's own dictionary, no city lexicon; loaded on first use."""
+    return Segmenter()
+
+
 @lru_cache(maxsize=4096)
 def phrase_terms(phrase: str) -> tuple[str, ...]:
     """Key terms of a duty phrase: jieba words of two or more characters (runs of single characters
     joined, so 占道经营 gives 占道 and 经营), generic words left out."""
     terms: list[str] = []
     run = ""
-    for token in [*jieba.lcut(phrase), ""]:
+    for token in [*_segmenter().tokens(phrase), ""]:
         if len(token) == 1 and token.strip():
             run += token
             continue

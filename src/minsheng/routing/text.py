@@ -1,12 +1,13 @@
 """Text preparation shared by the routing models: normalisation, phrases, word segmentation.
 
-Segmentation uses jieba with a user lexicon built from the city's own words (place names, category
-names and descriptions, department duties), so 窨井盖, 占道经营 or 杉青港村 come out as one word.
+Segmentation uses jieba's dictionary and algorithm (through rjieba, the Rust port: the same words,
+about 17 times faster, without holding the interpreter lock) with a user lexicon built from the
+city's own words (place names, category names and descriptions, department duties), so 窨井盖,
+占道经营 or 杉青港村 come out as one word.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from collections.abc import Iterable
@@ -41,6 +42,21 @@ def sentences(text: str) -> list[str]:
     return [s for s in (part.strip() for part in _SENTENCE_SPLIT.split(text or "")) if s]
 
 
+LEXICON_FREQ = 2000  # the user lexicon's word frequency (jieba's add_word)
+# Where rjieba and jieba differ: a run of ASCII letters, digits and signs that is no dictionary word
+# (2-301, e-mail, qq.com) is one token in rjieba; jieba splits it into alphanumeric runs (a decimal
+# and a % stay with their number) and what lies between. Its dictionary's only such words:
+_JIEBA_ASCII_WORDS = frozenset({"AT&T", "c#", "C#", "c++", "C++"})
+_ALPHANUMERIC_RUN = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba.finalseg's re_skip
+
+
+def _as_jieba_splits(token: str) -> list[str]:
+    if len(token) > 1 and token.isascii() and token not in _JIEBA_ASCII_WORDS \
+            and not _ALPHANUMERIC_RUN.fullmatch(token):
+        return [piece for piece in _ALPHANUMERIC_RUN.split(token) if piece]
+    return [token]
+
+
 class Segmenter:
     """jieba word segmentation with a user lexicon; picklable (the tokenizer is rebuilt on load)."""
 
@@ -59,18 +75,20 @@ class Segmenter:
         if self._tokenizer is None:
             with self._lock:
                 if self._tokenizer is None:
-                    import jieba
+                    import rjieba
 
-                    jieba.setLogLevel(logging.WARNING)
-                    tokenizer = jieba.Tokenizer()
-                    tokenizer.initialize()
+                    tokenizer = rjieba.Jieba()
                     for word in self.lexicon:
-                        tokenizer.add_word(word, freq=2000)
+                        tokenizer.add_word(word, LEXICON_FREQ, None)
                     self._tokenizer = tokenizer
         return self._tokenizer
 
+    def tokens(self, text: str) -> list[str]:
+        """jieba's tokens (`jieba.lcut`), spaces included."""
+        return [piece for token in self._ready().cut(text, True) for piece in _as_jieba_splits(token)]
+
     def words(self, text: str) -> list[str]:
-        return [w for w in self._ready().lcut(text) if w.strip()]
+        return [w for w in self.tokens(text) if w.strip()]
 
     def joined(self, text: str) -> str:
         """Words separated by single spaces (what the word vectoriser reads)."""
