@@ -9,6 +9,9 @@ from sqlalchemy import select
 from minsheng.cases.intake import IntakeDecision, do_intake
 from minsheng.cases.schemas import CaseCreate
 from minsheng.cases.service import do_create_case
+from minsheng.routing.runtime import current_router
+from minsheng.routing.service import suggest
+from minsheng.settings import get_settings
 from minsheng.sla.models import SlaClock
 from tests.web.conftest import ConsoleUser
 
@@ -116,6 +119,27 @@ def test_live_suggestions_on_the_intake_form(client) -> None:
     assert resp.status_code == 200
     assert "窨井盖缺失破损" in resp.text and "水洞埭社区" in resp.text and 'data-unit="ZJJ"' in resp.text
     taker.close()
+
+
+def test_a_worker_whose_router_runs_elsewhere_suggests_live_with_the_fast_form(db, routed, monkeypatch) -> None:
+    text = MANHOLE["content"]
+    with db.read_session() as s:
+        router = current_router(s)
+        assert router is not None
+        assert suggest(s, text)["stage"] == "full"  # the suite's setting: the whole model in this process
+        monkeypatch.setenv("MINSHENG_ROUTING_ASYNC", "true")
+        monkeypatch.setenv("MINSHENG_ROUTING_IN_PROCESS", "false")
+        get_settings.cache_clear()
+
+        def whole_model(*_: Any) -> None:
+            raise AssertionError("the whole model ran in a web worker")
+
+        monkeypatch.setattr(type(router.model.classifier), "decision", whole_model)
+        live = suggest(s, text)
+    assert live is not None and live["stage"] == "fast"
+    fast = router.suggest(text, fast=True)
+    assert [t["category"] for t in live["top"]] == [c for c, _ in fast.top]
+    assert live["unit"] == "ZJJ"
 
 
 def test_the_case_page_offers_the_top_three_and_the_duplicates_one_click_each(client, login) -> None:

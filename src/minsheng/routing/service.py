@@ -32,7 +32,7 @@ from minsheng.directory.actors import Actor
 from minsheng.errors import InvalidField
 from minsheng.routing.duplicates import DuplicateQuery, find_duplicates
 from minsheng.routing.router import Router, Suggestion
-from minsheng.routing.runtime import current_router
+from minsheng.routing.runtime import current_router, whole_model_here
 from minsheng.settings import get_settings
 
 ROUTER_USERNAME = "router"
@@ -60,7 +60,11 @@ def suggest(session: Session, text: str, address: str = "", *, lat: float | None
     router = current_router(session)
     if router is None:
         return None
-    return _completed(session, router, router.suggest(text, address), text, address, lat=lat, lng=lng,
+    # A web worker whose background router runs in a process of its own never loads the encoder:
+    # it suggests with the fast form (top-3 within a point of the whole model's), and the router
+    # refines the suggestion once the case is taken in.
+    s = router.suggest(text, address, fast=not whole_model_here())
+    return _completed(session, router, s, text, address, lat=lat, lng=lng,
                       category=category, town=town, now=now)
 
 
