@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from minsheng.cases.schemas import ActionBody, CaseCreate
@@ -74,3 +75,30 @@ def test_a_merged_duplicate_closes_with_its_master_and_gets_its_answer(db, actor
 
         merged = session.get(Case, dup)
         assert merged is not None and (merged.status, merged.public_answer) == ("closed", "已补装窨井盖")
+
+
+def test_one_look_up_for_a_batch_finds_what_each_look_up_would(db, actors, fake_clock) -> None:
+    from minsheng.routing.duplicates import DuplicateQuery, find_duplicates, find_duplicates_many
+
+    ct = actors["calltaker"]
+    texts = ["路边窨井盖缺失，夜里有人差点踩空", "窨井盖没了，晚上很危险", "路灯不亮，夜里很黑", "路灯坏了一个星期"]
+    places = [dict(town="330482001", village="330482001001"), dict(address="当湖街道胜利路88号"),
+              dict(lng=121.0150, lat=30.7000), dict(lng=121.0160, lat=30.7005), dict(town="330482002")]
+    ids = []
+    for i in range(24):
+        category = ("SZ02", "SZ01")[i % 2]
+        ids.append(new(db, ct, texts[i % 4], category=category, **places[i % 5])[0])
+        fake_clock.advance(hours=4)
+    with db.session() as s:
+        do_action(s, ids[5], "answer_directly", ActionBody(text="已处理"), ct)  # closed: never proposed
+    now = fake_clock.now()
+    point = (30.7002, 121.0155)
+    queries = [(DuplicateQuery(texts[i % 4], ("SZ02", "SZ01", "")[i % 3], "330482001001" if i % 2 else None,
+                               "当湖街道胜利路88号" if i % 3 == 0 else "", *(point if i % 4 else (None, None)),
+                               ids[i] if i % 5 else None), now - timedelta(hours=3 * i))
+               for i in range(20)]
+    with db.read_session() as s:
+        one_by_one = [find_duplicates(s, q, now=at, window_hours=72, radius_m=200) for q, at in queries]
+        together = find_duplicates_many(s, queries, window_hours=72, radius_m=200)
+    assert together == one_by_one
+    assert sum(1 for found in together if found) >= 4  # the batch found something to compare

@@ -86,6 +86,17 @@ def test_below_the_threshold_the_suggestions_arrive_and_duplicates_are_earlier_c
     assert [d["id"] for d in (two.suggestions or {})["duplicates"]] == [first]
 
 
+def test_an_earlier_case_of_the_batch_is_found_by_what_the_router_filled_in(db, client, login,
+                                                                             async_routing) -> None:
+    ct = login("calltaker")  # no category given: the fast form fills one, the router takes it back, refills
+    first = post(client, ct)
+    again = "水洞埭社区门口的窨井盖没了，晚上很危险，有人差点掉下去"
+    second = post(client, ct, citizen_phone="13900000000", content=again)
+    assert route_queued(db) == 2  # one batch, one look-up for both
+    assert [d["id"] for d in (case_of(db, second).suggestions or {})["duplicates"]] == [first]
+    assert (case_of(db, first).suggestions or {})["duplicates"] == []
+
+
 def test_a_case_the_router_fails_on_does_not_hold_the_others(db, client, login, async_routing, auto_assign,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     ct = login("calltaker")

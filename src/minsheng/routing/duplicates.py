@@ -33,31 +33,89 @@ class DuplicateQuery:
     before_id: int | None = None  # a case already written: only cases received before it
 
 
+def _box(lat: float, radius_m: float) -> tuple[float, float]:
+    """Half the sides, in degrees, of the box around a point at latitude `lat`."""
+    return radius_m / METRES_PER_DEGREE, radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+
+
 def _near(lat: float, lng: float, radius_m: float) -> ColumnElement[bool]:
-    dlat = radius_m / METRES_PER_DEGREE
-    dlng = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    dlat, dlng = _box(lat, radius_m)
     return and_(Case.lat.between(lat - dlat, lat + dlat), Case.lng.between(lng - dlng, lng + dlng))
 
 
-def find_duplicates(session: Session, q: DuplicateQuery, *, now: datetime, window_hours: float,
-                    radius_m: float, limit: int = 3) -> list[dict[str, Any]]:
+def _places(q: DuplicateQuery, radius_m: float) -> list[ColumnElement[bool]]:
     places: list[ColumnElement[bool]] = []
     if q.village:
         places.append(Case.village_code == q.village)
     if q.address:
         places.append(Case.address == q.address)
-    located = q.lat is not None and q.lng is not None
-    if located:
-        places.append(_near(q.lat, q.lng, radius_m))  # type: ignore[arg-type]
+    if q.lat is not None and q.lng is not None:
+        places.append(_near(q.lat, q.lng, radius_m))
+    return places
+
+
+_COLUMNS = (Case.id, Case.number, Case.content, Case.address, Case.village_code, Case.lat, Case.lng,
+            Case.category_code, Case.created_at)
+
+
+def find_duplicates(session: Session, q: DuplicateQuery, *, now: datetime, window_hours: float,
+                    radius_m: float, limit: int = 3) -> list[dict[str, Any]]:
+    places = _places(q, radius_m)
     if not q.category or not places:
         return []
     earlier = [Case.id < q.before_id] if q.before_id is not None else []
     rows = session.execute(
-        select(Case.id, Case.number, Case.content, Case.address, Case.village_code, Case.lat, Case.lng,
-               Case.category_code, Case.created_at)
+        select(*_COLUMNS)
         .where(Case.category_code == q.category, Case.created_at >= now - timedelta(hours=window_hours),
                Case.status != "closed", Case.merged.is_(False), or_(*places), *earlier)
         .order_by(Case.id.desc()).limit(CANDIDATES)).all()
+    return _best(q, rows, radius_m, limit)
+
+
+def find_duplicates_many(session: Session, queries: list[tuple[DuplicateQuery, datetime]], *,
+                         window_hours: float, radius_m: float, limit: int = 3) -> list[list[dict[str, Any]]]:
+    """`find_duplicates` of each (query, now), in one query for all (the background router's batch):
+    the same candidates are read, then each query keeps its own, as its single look-up would."""
+    window = timedelta(hours=window_hours)
+    wanted = [i for i, (q, _) in enumerate(queries) if q.category and _places(q, radius_m)]
+    results: list[list[dict[str, Any]]] = [[] for _ in queries]
+    if len(wanted) <= 1:
+        for i in wanted:
+            q, now = queries[i]
+            results[i] = find_duplicates(session, q, now=now, window_hours=window_hours, radius_m=radius_m,
+                                         limit=limit)
+        return results
+    mine = [queries[i] for i in wanted]
+    befores = [q.before_id for q, _ in mine if q.before_id is not None]
+    earlier = [Case.id < max(befores)] if len(befores) == len(mine) else []
+    rows = session.execute(
+        select(*_COLUMNS)
+        .where(Case.category_code.in_(sorted({q.category for q, _ in mine})),
+               Case.created_at >= min(now for _, now in mine) - window,
+               Case.status != "closed", Case.merged.is_(False),
+               or_(*(place for q, _ in mine for place in _places(q, radius_m))), *earlier)
+        .order_by(Case.id.desc())).all()
+    for i, (q, now) in zip(wanted, mine, strict=True):
+        since = now - window
+        own = [r for r in rows if r.category_code == q.category and r.created_at >= since
+               and (q.before_id is None or r.id < q.before_id) and _at_place(q, r, radius_m)]
+        results[i] = _best(q, own[:CANDIDATES], radius_m, limit)
+    return results
+
+
+def _at_place(q: DuplicateQuery, r: Any, radius_m: float) -> bool:
+    """`_places(q)` for a row already read (the same comparisons, in Python)."""
+    if q.village and r.village_code == q.village:
+        return True
+    if q.address and r.address == q.address:
+        return True
+    if q.lat is None or q.lng is None or r.lat is None or r.lng is None:
+        return False
+    dlat, dlng = _box(q.lat, radius_m)
+    return q.lat - dlat <= r.lat <= q.lat + dlat and q.lng - dlng <= r.lng <= q.lng + dlng
+
+
+def _best(q: DuplicateQuery, rows: Any, radius_m: float, limit: int) -> list[dict[str, Any]]:
     rule = DuplicateRule(radius_m=radius_m)
     new = Request(q.text, q.category, q.village, q.address, q.lat, q.lng)
     scored = []

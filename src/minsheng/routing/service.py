@@ -30,7 +30,7 @@ from minsheng.clock import utcnow
 from minsheng.directory import service as directory
 from minsheng.directory.actors import Actor
 from minsheng.errors import InvalidField
-from minsheng.routing.duplicates import DuplicateQuery, find_duplicates
+from minsheng.routing.duplicates import DuplicateQuery, find_duplicates, find_duplicates_many
 from minsheng.routing.router import Router, Suggestion
 from minsheng.routing.runtime import current_router, whole_model_here
 from minsheng.settings import get_settings
@@ -80,16 +80,19 @@ def _completed(session: Session, router: Router, s: Suggestion, text: str, addre
         a = router.assigner.assign(s.category, place_town)
         out["town"], out["village"], out["unit"], out["unit_reason"] = place_town, None, a.unit, a.reason
         out["top"] = [dict(t, unit=router.assigner.assign(t["category"], place_town).unit) for t in out["top"]]
-    if not duplicates:
-        out["duplicates"] = []
-        return out
-    village = out["village"]
-    settings = get_settings()
-    out["duplicates"] = find_duplicates(
-        session, DuplicateQuery(text, category or s.category, village, specific_address(router, address), lat, lng,
-                                case_id),
-        now=now or utcnow(), window_hours=settings.duplicate_window_hours, radius_m=settings.duplicate_radius_m)
+    out["duplicates"] = []
+    if duplicates:
+        settings = get_settings()
+        out["duplicates"] = find_duplicates(
+            session, _duplicate_query(router, out, text, address, lat, lng, category, case_id),
+            now=now or utcnow(), window_hours=settings.duplicate_window_hours, radius_m=settings.duplicate_radius_m)
     return out
+
+
+def _duplicate_query(router: Router, out: dict[str, Any], text: str, address: str, lat: float | None,
+                     lng: float | None, category: str | None, case_id: int | None) -> DuplicateQuery:
+    return DuplicateQuery(text, category or out["category"] or "", out["village"], specific_address(router, address),
+                          lat, lng, case_id)
 
 
 def _case_suggestion(session: Session, router: Router, case: Case, s: Suggestion,
@@ -126,11 +129,22 @@ def route_cases(session: Session, cases: list[Case], routed_at: datetime | None 
         if case.status == "received":  # a person who acted since decided with the first suggestion
             unfill(case)
     suggestions = router.suggest_many([(case.content, case.address) for case in cases], fast=fast)
-    for case, s in zip(cases, suggestions, strict=True):
-        suggestion = _case_suggestion(session, router, case, s, duplicates=not fast)
+    stored = [_case_suggestion(session, router, case, s, duplicates=False)
+              for case, s in zip(cases, suggestions, strict=True)]
+    queries = [] if fast else [(_duplicate_query(router, out, case.content, case.address, case.lat, case.lng,
+                                                 case.category_code, case.id), case.created_at)
+                               for case, out in zip(cases, stored, strict=True)]
+    for case, suggestion in zip(cases, stored, strict=True):
         if routed_at is not None:
             suggestion["routed_at"] = routed_at.isoformat()
         _fill(session, case, suggestion)
+    if queries:  # one look-up for the batch, after its fills (an earlier case of the batch may be one)
+        settings = get_settings()
+        found = find_duplicates_many(session, queries, window_hours=settings.duplicate_window_hours,
+                                     radius_m=settings.duplicate_radius_m)
+        for case, duplicates in zip(cases, found, strict=True):
+            if duplicates:
+                case.suggestions = {**(case.suggestions or {}), "duplicates": duplicates}
     return True
 
 
