@@ -74,32 +74,35 @@ def find_duplicates(session: Session, q: DuplicateQuery, *, now: datetime, windo
 
 def find_duplicates_many(session: Session, queries: list[tuple[DuplicateQuery, datetime]], *,
                          window_hours: float, radius_m: float, limit: int = 3) -> list[list[dict[str, Any]]]:
-    """`find_duplicates` of each (query, now), in one query for all (the background router's batch):
-    the same candidates are read, then each query keeps its own, as its single look-up would."""
+    """`find_duplicates` of each (query, now), with one query per category among them (the background
+    router's batch): each category's query reads the union of its cases' places, then each case
+    keeps what its own look-up would have read."""
     window = timedelta(hours=window_hours)
-    wanted = [i for i, (q, _) in enumerate(queries) if q.category and _places(q, radius_m)]
+    by_category: dict[str, list[int]] = {}
+    for i, (q, _) in enumerate(queries):
+        if q.category and _places(q, radius_m):
+            by_category.setdefault(q.category, []).append(i)
     results: list[list[dict[str, Any]]] = [[] for _ in queries]
-    if len(wanted) <= 1:
-        for i in wanted:
-            q, now = queries[i]
-            results[i] = find_duplicates(session, q, now=now, window_hours=window_hours, radius_m=radius_m,
-                                         limit=limit)
-        return results
-    mine = [queries[i] for i in wanted]
-    befores = [q.before_id for q, _ in mine if q.before_id is not None]
-    earlier = [Case.id < max(befores)] if len(befores) == len(mine) else []
-    rows = session.execute(
-        select(*_COLUMNS)
-        .where(Case.category_code.in_(sorted({q.category for q, _ in mine})),
-               Case.created_at >= min(now for _, now in mine) - window,
-               Case.status != "closed", Case.merged.is_(False),
-               or_(*(place for q, _ in mine for place in _places(q, radius_m))), *earlier)
-        .order_by(Case.id.desc())).all()
-    for i, (q, now) in zip(wanted, mine, strict=True):
-        since = now - window
-        own = [r for r in rows if r.category_code == q.category and r.created_at >= since
-               and (q.before_id is None or r.id < q.before_id) and _at_place(q, r, radius_m)]
-        results[i] = _best(q, own[:CANDIDATES], radius_m, limit)
+    for category, wanted in by_category.items():
+        if len(wanted) == 1:
+            q, now = queries[wanted[0]]
+            results[wanted[0]] = find_duplicates(session, q, now=now, window_hours=window_hours, radius_m=radius_m,
+                                                 limit=limit)
+            continue
+        mine = [queries[i] for i in wanted]
+        befores = [q.before_id for q, _ in mine if q.before_id is not None]
+        earlier = [Case.id < max(befores)] if len(befores) == len(mine) else []
+        rows = session.execute(
+            select(*_COLUMNS)
+            .where(Case.category_code == category, Case.created_at >= min(now for _, now in mine) - window,
+                   Case.status != "closed", Case.merged.is_(False),
+                   or_(*(place for q, _ in mine for place in _places(q, radius_m))), *earlier)
+            .order_by(Case.id.desc())).all()
+        for i, (q, now) in zip(wanted, mine, strict=True):
+            since = now - window
+            own = [r for r in rows if r.created_at >= since and (q.before_id is None or r.id < q.before_id)
+                   and _at_place(q, r, radius_m)]
+            results[i] = _best(q, own[:CANDIDATES], radius_m, limit)
     return results
 
 
