@@ -122,9 +122,6 @@ class Server:
         self.stop()
         raise RuntimeError("server did not answer /healthz within 60 s")
 
-    def rss_mb(self) -> float:
-        return sum(self.rss_by_role().values())
-
     def rss_by_role(self) -> dict[str, float]:
         """RSS in MB of the supervisor, the web workers and the background router process."""
         try:

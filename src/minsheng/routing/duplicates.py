@@ -58,17 +58,24 @@ _COLUMNS = (Case.id, Case.number, Case.content, Case.address, Case.village_code,
             Case.category_code, Case.created_at)
 
 
+def _candidates(session: Session, category: str, since: datetime, places: list[ColumnElement[bool]],
+                before_id: int | None, limit: int | None = None) -> list[Any]:
+    """Open, unmerged cases of `category` received since `since` at any of `places` (and before
+    `before_id`), most recent first."""
+    earlier = [Case.id < before_id] if before_id is not None else []
+    return list(session.execute(
+        select(*_COLUMNS)
+        .where(Case.category_code == category, Case.created_at >= since, Case.status != "closed",
+               Case.merged.is_(False), or_(*places), *earlier)
+        .order_by(Case.id.desc()).limit(limit)).all())
+
+
 def find_duplicates(session: Session, q: DuplicateQuery, *, now: datetime, window_hours: float,
                     radius_m: float, limit: int = 3) -> list[dict[str, Any]]:
     places = _places(q, radius_m)
     if not q.category or not places:
         return []
-    earlier = [Case.id < q.before_id] if q.before_id is not None else []
-    rows = session.execute(
-        select(*_COLUMNS)
-        .where(Case.category_code == q.category, Case.created_at >= now - timedelta(hours=window_hours),
-               Case.status != "closed", Case.merged.is_(False), or_(*places), *earlier)
-        .order_by(Case.id.desc()).limit(CANDIDATES)).all()
+    rows = _candidates(session, q.category, now - timedelta(hours=window_hours), places, q.before_id, CANDIDATES)
     return _best(q, rows, radius_m, limit)
 
 
@@ -78,26 +85,23 @@ def find_duplicates_many(session: Session, queries: list[tuple[DuplicateQuery, d
     router's batch): each category's query reads the union of its cases' places, then each case
     keeps what its own look-up would have read."""
     window = timedelta(hours=window_hours)
+    places = [_places(q, radius_m) for q, _ in queries]
     by_category: dict[str, list[int]] = {}
     for i, (q, _) in enumerate(queries):
-        if q.category and _places(q, radius_m):
+        if q.category and places[i]:
             by_category.setdefault(q.category, []).append(i)
     results: list[list[dict[str, Any]]] = [[] for _ in queries]
     for category, wanted in by_category.items():
-        if len(wanted) == 1:
-            q, now = queries[wanted[0]]
-            results[wanted[0]] = find_duplicates(session, q, now=now, window_hours=window_hours, radius_m=radius_m,
-                                                 limit=limit)
-            continue
         mine = [queries[i] for i in wanted]
+        if len(mine) == 1:
+            q, now = mine[0]
+            results[wanted[0]] = _best(q, _candidates(session, category, now - window, places[wanted[0]],
+                                                      q.before_id, CANDIDATES), radius_m, limit)
+            continue
         befores = [q.before_id for q, _ in mine if q.before_id is not None]
-        earlier = [Case.id < max(befores)] if len(befores) == len(mine) else []
-        rows = session.execute(
-            select(*_COLUMNS)
-            .where(Case.category_code == category, Case.created_at >= min(now for _, now in mine) - window,
-                   Case.status != "closed", Case.merged.is_(False),
-                   or_(*(place for q, _ in mine for place in _places(q, radius_m))), *earlier)
-            .order_by(Case.id.desc())).all()
+        rows = _candidates(session, category, min(now for _, now in mine) - window,
+                           [place for i in wanted for place in places[i]],
+                           max(befores) if len(befores) == len(mine) else None)
         for i, (q, now) in zip(wanted, mine, strict=True):
             since = now - window
             own = [r for r in rows if r.created_at >= since and (q.before_id is None or r.id < q.before_id)
