@@ -56,6 +56,24 @@ def test_reads_format_1_files(tmp_path: Path, pinghu: CityConfig) -> None:
     assert loaded.classifier.predict_one("路灯不亮了").label == "light"
 
 
+def test_a_file_from_before_the_choice_of_ngrams_reads_its_trigrams(tmp_path: Path, pinghu: CityConfig) -> None:
+    model = train(EXAMPLES, pinghu, use_embeddings=False)
+    classifier = model.classifier
+    assert classifier.char_high == 2
+    # such a file's vocabulary holds character 3-grams, and its reader must make them again
+    classifier.char_high = 3
+    classifier.fit([e.text for e in EXAMPLES], [e.label for e in EXAMPLES])
+    expected = classifier.fast_decision(["路灯不亮了"])[0].tolist()
+    del classifier.__dict__["char_high"]
+    old = tmp_path / "before.model"
+    joblib.dump({"format": FORMAT, "format_version": 2, "metadata": model.metadata, "classifier": classifier}, old)
+    loaded = RouterModel.load(old).classifier
+    assert loaded.char_high == 3
+    assert "路灯不" in loaded._char.vocabulary  # type: ignore[union-attr]
+    assert loaded.fast_decision(["路灯不亮了"])[0].tolist() == pytest.approx(expected, abs=1e-2)
+    assert loaded.predict_one("路灯不亮了").label == "light"
+
+
 def test_custom_taxonomy_learns_with_the_city_model(tmp_path: Path, pinghu: CityConfig,
                                                      shipped_model: RouterModel) -> None:
     domain = domain_model(pinghu)

@@ -1,7 +1,7 @@
 """Category of a request: a linear model over words, character n-grams and a sentence embedding.
 
 Two linear heads are trained and their margins added:
-- text head: TF-IDF over character 1–3-grams and jieba words (with the city's lexicon), place
+- text head: TF-IDF over character 1–2-grams (`char_high`) and words (with the city's lexicon), place
   names masked so the model learns what the problem is, not where it is;
 - embedding head: the multilingual sentence embedding of the first `embed_chars` characters
   (what carries meaning across words the city's history has not used yet: 表扬 ≈ 感谢).
@@ -128,9 +128,10 @@ class CategoryModel:
         self,
         *,
         seed: int = 0,
-        C: float = 1.0,
-        embed_weight: float = 0.5,
+        C: float = 1.5,
+        embed_weight: float = 0.3,
         embed_chars: int = 64,
+        char_high: int = 2,
         use_embeddings: bool = True,
         lexicon: Sequence[str] = (),
         masker: Masker | None = None,
@@ -144,6 +145,7 @@ class CategoryModel:
         self.C = C
         self.embed_weight = embed_weight if use_embeddings else 0.0
         self.embed_chars = embed_chars
+        self.char_high = char_high
         self.use_embeddings = use_embeddings
         self.segmenter = Segmenter(lexicon)
         self.masker = masker
@@ -163,9 +165,9 @@ class CategoryModel:
         self._domain_head: LinearHead | None = None
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        # files of format 1 predate the domain head
+        # files of format 1 predate the domain head (and files before 2026-12-04, the choice of n-grams)
         self.__dict__.update({"domain": None, "domain_weights": DOMAIN_WEIGHTS, "domain_weight": 0.0,
-                              "_domain_head": None, "text_temperature": None})
+                              "_domain_head": None, "text_temperature": None, "char_high": 3})
         self.__dict__.update(state)
 
     # ---- features -------------------------------------------------------------------------
@@ -194,7 +196,7 @@ class CategoryModel:
         return self.domain.proba_with(texts, shared)
 
     def _text_matrix(self, prepared: Sequence[str], fit: bool = False) -> sparse.csr_matrix:
-        grams = [char_ngrams(t) for t in prepared]
+        grams = [char_ngrams(t, high=self.char_high) for t in prepared]
         words = [self.segmenter.words(t) for t in prepared]
         if fit:
             self._char, self._word = TfidfIndex(), TfidfIndex()
