@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from minsheng.directory.config import CityConfig
 from minsheng.routing.locate import Gazetteer
@@ -87,3 +89,29 @@ def test_mask_hides_place_names(gazetteer: Gazetteer) -> None:
 def test_terms_are_in_city_place_names(gazetteer: Gazetteer) -> None:
     terms = gazetteer.terms()
     assert "杉青港村" in terms and "当湖街道" in terms and "西塘镇" not in terms
+
+
+def _reference_scan(g: Gazetteer, text: str) -> list[tuple[str, int]]:
+    """Leftmost-longest by brute force: at each position every length, longest first."""
+    longest = max(len(s) for s in g._table)
+    found, i = [], 0
+    while i < len(text):
+        for length in range(min(longest, len(text) - i), 0, -1):
+            places = g._table.get(text[i : i + length])
+            if places and not g._estate(places, text, i + length):
+                found.append((text[i : i + length], i))
+                i += length
+                break
+        else:
+            i += 1
+    return found
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_scan_finds_what_trying_every_length_finds(gazetteer: Gazetteer, data: st.DataObject) -> None:
+    surfaces = sorted(gazetteer._table)
+    pieces = data.draw(st.lists(st.one_of(st.sampled_from(surfaces), st.sampled_from(
+        ["", "路", "村", "的", "镇", "小区", "街道", "新", "平湖", "a1"])), max_size=8))
+    text = "".join(pieces)
+    assert [(m.surface, m.start) for m in gazetteer.scan(text)] == _reference_scan(gazetteer, text)

@@ -57,10 +57,15 @@ class Gazetteer:
         self.outside = outside
         self._table: dict[str, tuple[Place, ...]] = {s: tuple(p) for s, p in outside.items()}
         self._table.update({s: tuple(p) for s, p in inside.items()})
+        # the lengths of the surfaces starting with each pair of characters (and with each lone
+        # character, for one-character surfaces): most positions of a text start no surface, and
+        # one look-up of their pair rules them out
         lengths: dict[str, set[int]] = defaultdict(set)
         for surface in self._table:
-            lengths[surface[0]].add(len(surface))
-        self._lengths = {ch: sorted(ls, reverse=True) for ch, ls in lengths.items()}
+            lengths[surface[:2]].add(len(surface))
+        for head in [h for h in lengths if len(h) == 2 and h[0] in self._table]:
+            lengths[head].add(1)  # a one-character surface is tried after the longer ones
+        self._lengths = {head: sorted(ls, reverse=True) for head, ls in lengths.items()}
 
     @classmethod
     def from_config(cls, cfg: CityConfig, national: bool = True) -> Gazetteer:
@@ -75,7 +80,7 @@ class Gazetteer:
         found: list[Match] = []
         i, n = 0, len(text)
         while i < n:
-            for length in self._lengths.get(text[i], ()):
+            for length in self._lengths.get(text[i : i + 2], ()) or self._lengths.get(text[i], ()):
                 surface = text[i : i + length]
                 places = self._table.get(surface)
                 if places and not self._estate(places, text, i + length):
