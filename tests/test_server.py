@@ -129,6 +129,8 @@ def test_workers_leave_the_whole_model_to_one_router_process(db: Database, monke
         # and it yields the CPU to the workers taking requests (MINSHENG_ROUTER_NICE, default 10)
         worker_nice = _roles(proc.pid)["worker"][0].nice()
         assert router.nice() == min(worker_nice + 10, 19)
+        assert os.sched_getscheduler(router.pid) == os.SCHED_IDLE  # MINSHENG_ROUTER_SCHED_IDLE
+        assert os.sched_getscheduler(_roles(proc.pid)["worker"][0].pid) == os.SCHED_OTHER
         router.kill()  # the supervisor starts another
         _wait_for(lambda: [p.pid for p in _roles(proc.pid)["router"]] not in ([], [router.pid]), "a new router")
         _stops_together(proc, [*_roles(proc.pid)["router"], *_roles(proc.pid)["worker"]])

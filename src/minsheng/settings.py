@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # intake than the machine can route, taking the citizen's request comes first: the router
     # catches up when intake eases (each case meanwhile carries its fast suggestion)
     router_nice: int = 10
+    # and its scheduling class: Linux's SCHED_IDLE (on: the router takes only CPU nobody else
+    # wants; it never holds a lock while its model runs, see refiner.route_queued) or the normal one
+    router_sched_idle: bool = True
     duplicate_window_hours: float = 72.0  # open cases this recent may be proposed as duplicates
     duplicate_radius_m: float = 200.0  # "near the same place" when both cases have coordinates
     run_worker_in_process: bool | None = None  # default: on for SQLite, off for PostgreSQL

@@ -4,12 +4,14 @@ after commit; nothing queued is lost to a failure."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from minsheng.cases.models import Case, CaseEvent
 from minsheng.routing import refiner
@@ -118,6 +120,69 @@ def test_a_case_the_router_fails_on_does_not_hold_the_others(db, client, login, 
     assert route_queued(db) == 1 and case_of(db, ids[1]).status == "assigned" and queued(db) == []
 
 
+def _can_write(db: Any, case_id: int) -> bool:
+    """Whether someone else could change the case at once (no lock held on it, nor on the database)."""
+    if db.is_postgres:
+        try:
+            with db.session() as s:
+                s.execute(text("SET LOCAL lock_timeout = '300ms'"))
+                s.execute(update(Case).where(Case.id == case_id).values(priority=Case.priority))
+            return True
+        except OperationalError:
+            return False
+    conn = sqlite3.connect(db.url.split("///", 1)[1], timeout=0.3)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.rollback()
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.close()
+
+
+def test_the_model_runs_before_the_router_locks_anything(db, client, login, async_routing, auto_assign,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dispatcher acting on a case while the router's model reads it waits for no lock: the
+    router runs at idle CPU priority, and under load its model may take a while."""
+    from minsheng.routing.router import Router
+
+    cid = post(client, login("calltaker"))
+    real = Router.suggest_many
+    free: list[bool] = []
+
+    def suggest_many(self: Router, requests: list[tuple[str, str]], k: int = 3, fast: bool = False) -> Any:
+        free.append(_can_write(db, cid))
+        return real(self, requests, k, fast)
+
+    monkeypatch.setattr(Router, "suggest_many", suggest_many)
+    assert route_queued(db) == 1
+    assert free == [True]  # the whole model ran once, on the text read before the batch was locked
+    routed = case_of(db, cid)
+    assert routed.status == "assigned" and (routed.suggestions or {})["stage"] == "full"
+
+
+def test_a_text_changed_after_the_model_read_it_is_routed_again(db, client, login, async_routing,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from minsheng.routing.router import Router
+
+    cid = post(client, login("calltaker"))
+    real = Router.suggest_many
+    read: list[list[tuple[str, str]]] = []
+
+    def suggest_many(self: Router, requests: list[tuple[str, str]], k: int = 3, fast: bool = False) -> Any:
+        read.append(list(requests))
+        if len(read) == 1:  # a call-taker corrects the text while the router's model runs
+            with db.session() as s:
+                s.execute(update(Case).where(Case.id == cid).values(content="来电人询问公积金提取需要哪些材料"))
+        return real(self, requests, k, fast)
+
+    monkeypatch.setattr(Router, "suggest_many", suggest_many)
+    assert route_queued(db) == 1
+    assert [texts[0][0] for texts in read] == [MANHOLE["content"], "来电人询问公积金提取需要哪些材料"]
+    assert (case_of(db, cid).suggestions or {})["category"] != "SZ02"
+
+
 def test_a_router_killed_mid_batch_leaves_the_queue_as_it_was(db, client, login, async_routing,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     cid = post(client, login("calltaker"))
@@ -146,8 +211,8 @@ def test_the_refined_route_replaces_what_the_fast_form_filled(db, client, login,
         real_unfill(case)
         left.append((case.category_code, case.track))
 
-    def consult(session: Any, cases: list[Case], routed_at: Any = None) -> bool:
-        done = real(session, cases, routed_at)
+    def consult(session: Any, cases: list[Case], routed_at: Any = None, **kwargs: Any) -> bool:
+        done = real(session, cases, routed_at, **kwargs)
         for case in cases:
             case.category_code, case.track = "ZX01", "consult"
         return done

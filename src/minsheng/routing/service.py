@@ -118,17 +118,21 @@ def prepare_cases(session: Session, cases: list[Case]) -> None:
 
 
 def route_cases(session: Session, cases: list[Case], routed_at: datetime | None = None,
-                fast: bool = False) -> bool:
+                fast: bool = False, suggested: list[Suggestion | None] | None = None) -> bool:
     """Suggest a route for each case (one model run) and fill what it lacks, after taking back what
     a fast suggestion filled in a case still waiting (`unfill`); False, and nothing changed, without
-    a model. `fast`: the model's fast form, and no duplicate search."""
+    a model. `fast`: the model's fast form, and no duplicate search. `suggested`: the model's
+    suggestions already made for some of the cases (None where not)."""
     router = current_router(session) if cases else None
     if router is None:
         return False
     for case in cases:
         if case.status == "received":  # a person who acted since decided with the first suggestion
             unfill(case)
-    suggestions = router.suggest_many([(case.content, case.address) for case in cases], fast=fast)
+    given = list(suggested) if suggested is not None else [None] * len(cases)
+    missing = [(case.content, case.address) for case, s in zip(cases, given, strict=True) if s is None]
+    made = iter(router.suggest_many(missing, fast=fast) if missing else [])
+    suggestions = [s if s is not None else next(made) for s in given]
     stored = [_case_suggestion(session, router, case, s, duplicates=False)
               for case, s in zip(cases, suggestions, strict=True)]
     queries = [] if fast else [(_duplicate_query(router, out, case.content, case.address, case.lat, case.lng,
