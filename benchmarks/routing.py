@@ -5,7 +5,11 @@
 1. Cross-file validation on the shipped examples: train on file a, evaluate on file b, and the
    reverse (the two files were written separately, so this is the honest proxy for the unseen
    judging set). Same code path as `minsheng router train` / `router eval`. A plain character
-   TF-IDF + linear SVM is measured alongside as the baseline.
+   TF-IDF + linear SVM is measured alongside as the baseline. And both files pooled, stratified
+   5-fold (`pooled_5fold`): models that learn from 416 of the 520, nearer the shipped model's
+   520, measured on the other 104; this protocol has scored lower than cross-file (the two files
+   label some look-alike requests differently, e.g. a suggestion for a bus line as 公交服务 in one
+   and 意见建议 in the other, and pooled folds meet both conventions).
 2. Latency per request on one core (this process pinned to CPU 0): `Router.suggest` one request
    at a time (classify + locate + assign), warm, over the evaluation requests; the same for the
    model's fast form (its text head alone, under "fast": what the intake path runs when the
@@ -83,6 +87,25 @@ def cross_file(cfg, files: dict[str, list[Example]]) -> dict:  # type: ignore[no
     return out
 
 
+def pooled_folds(cfg, files: dict[str, list[Example]], folds: int = 5) -> dict:  # type: ignore[no-untyped-def]
+    """Both files together, stratified 5-fold: each model learns from four fifths of the 520 (the
+    closest to the shipped model, which learns from all of them) and is measured on the rest."""
+    from sklearn.model_selection import StratifiedKFold
+
+    rows = files["a"] + files["b"]
+    keys = ("category_accuracy", "top3_category_accuracy", "department_accuracy", "town_accuracy", "macro_f1")
+    runs = []
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    for train_idx, test_idx in splitter.split(rows, [e.label for e in rows]):
+        model = train([rows[i] for i in train_idx], cfg, seed=0)
+        result = evaluate([rows[i] for i in test_idx], model, Router(cfg, model))
+        runs.append({"n": result["n"], **{k: result[k] for k in keys},
+                     "fast": {k: result["fast"][k] for k in ("category_accuracy", "department_accuracy")}})
+    return {"folds": runs, "mean": {k: round(float(np.mean([r[k] for r in runs])), 4) for k in keys},
+            "fast_mean": {k: round(float(np.mean([r["fast"][k] for r in runs])), 4)
+                          for k in ("category_accuracy", "department_accuracy")}}
+
+
 def augmented(examples: list[Example], gazetteer: Gazetteer, n: int, seed: int = 0) -> list[Example]:
     rng = random.Random(seed)
     places = [p for p in gazetteer.terms() if p.endswith(("村", "社区", "镇", "街道"))]
@@ -158,13 +181,15 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "cpus_used": 1, "cpus_on_machine": os.cpu_count(),
                     "load_average_at_start": os.getloadavg()[0], "cpu_yardstick_s": cpu_yardstick()},
         "cross_file": cross_file(cfg, files),
+        "pooled_5fold": pooled_folds(cfg, files),
         "training_time": training_time(cfg, files["a"] + files["b"], 2000 if args.quick else 10_000),
         "city_taxonomy": city_taxonomy_cv(cfg),
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    summary = {"cross_file_mean": result["cross_file"]["mean"], "training_time": result["training_time"],
+    summary = {"cross_file_mean": result["cross_file"]["mean"], "pooled_5fold_mean": result["pooled_5fold"]["mean"],
+               "training_time": result["training_time"],
                "city_taxonomy_macro_f1": result["city_taxonomy"]["macro_f1_mean"],
                "city_taxonomy_baseline_macro_f1": result["city_taxonomy"]["baseline_char_tfidf_svm_macro_f1_mean"]}
     print(json.dumps(summary, ensure_ascii=False, indent=2))
