@@ -96,8 +96,8 @@ def route_queued(db: Database, *, limit: int = BATCH, now: datetime | None = Non
             .where(waiting).order_by(RoutingQueue.case_id).limit(limit)).all()
         if not peeked:
             return 0
-        read = Suggested({case_id: (content, address) for case_id, content, address in peeked})
-        read.suggest(current_router(session))
+        read = Suggested({case_id: (content, address) for case_id, content, address in peeked},
+                         current_router(session))
     with db.session() as session:
         ids = list(session.scalars(for_update(
             select(RoutingQueue.case_id).where(waiting)
@@ -123,14 +123,11 @@ def route_queued(db: Database, *, limit: int = BATCH, now: datetime | None = Non
 class Suggested:
     """The whole model's suggestions for the texts read before the batch was locked."""
 
-    def __init__(self, texts: dict[int, tuple[str, str]]) -> None:
+    def __init__(self, texts: dict[int, tuple[str, str]], router: Router | None) -> None:
         self.texts = texts
         self.suggestions: dict[int, Suggestion] = {}
-
-    def suggest(self, router: Router | None) -> None:
-        if router is not None and self.texts:
-            ids = list(self.texts)
-            self.suggestions = dict(zip(ids, router.suggest_many([self.texts[i] for i in ids]), strict=True))
+        if router is not None and texts:
+            self.suggestions = dict(zip(texts, router.suggest_many(list(texts.values())), strict=True))
 
     def of(self, case: Case) -> Suggestion | None:
         """The suggestion for the case as it is now (None: another batch's case, or its text changed)."""
