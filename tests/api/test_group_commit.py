@@ -4,6 +4,8 @@ failing batch is written again item by item so each request gets its own result.
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from typing import Any
 
 import httpx
@@ -63,3 +65,52 @@ def test_a_failing_batch_is_written_again_one_by_one(db) -> None:
     results = asyncio.run(submit_all())
     assert results[0] == "A" and results[2:] == ["C", "D"]
     assert isinstance(results[1], ValueError)
+
+
+def test_the_look_ahead_sees_the_requests_waiting_behind_a_batch_before_they_are_written(db) -> None:
+    log: list[tuple[str, list[str]]] = []
+    first_batch_may_end = threading.Event()
+
+    def ahead(database: Any, items: list[str]) -> None:
+        assert database is db
+        log.append(("ahead", list(items)))
+        first_batch_may_end.set()  # the writer is still on "a": this ran while it wrote
+        time.sleep(0.05)  # a slow look-ahead: the writer must wait for it, not write around it
+        log.append(("ahead done", list(items)))
+
+    def many(session: Session, items: list[str]) -> list[str]:
+        log.append(("write", list(items)))
+        return [item.upper() for item in items]
+
+    def one(session: Session, item: str) -> str:
+        log.append(("write", [item]))
+        if item == "a":
+            assert first_batch_may_end.wait(5)
+        return item.upper()
+
+    async def submit_all() -> list[str]:
+        batcher = GroupCommit(db, many, one, ahead=ahead)
+        first = asyncio.ensure_future(batcher.submit("a"))
+        await asyncio.sleep(0.01)  # "a" is being written
+        later = asyncio.gather(batcher.submit("b"), batcher.submit("c"))
+        return [await first, *await later]
+
+    assert asyncio.run(submit_all()) == ["A", "B", "C"]
+    # a lone request is not looked ahead at (quiet traffic pays nothing); the two that waited are,
+    # and their batch is written only once the look-ahead is done with them
+    assert log == [("write", ["a"]), ("ahead", ["b", "c"]), ("ahead done", ["b", "c"]), ("write", ["b", "c"])]
+
+
+def test_a_failing_look_ahead_costs_the_requests_nothing(db) -> None:
+    def ahead(database: Any, items: list[str]) -> None:
+        raise RuntimeError("the model is not there")
+
+    def one(session: Session, item: str) -> str:
+        time.sleep(0.02)
+        return item.upper()
+
+    async def submit_all() -> list[Any]:
+        batcher = GroupCommit(db, lambda session, items: [i.upper() for i in items], one, ahead=ahead)
+        return await asyncio.gather(*[batcher.submit(x) for x in "abcd"], return_exceptions=True)
+
+    assert asyncio.run(submit_all()) == ["A", "B", "C", "D"]

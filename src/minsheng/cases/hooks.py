@@ -10,6 +10,8 @@ Intake has two more steps, also in the creating transaction (routing uses them):
   it), to fill what the caller left out: suggestions, category, track, town, village;
 - `@after_intake` follow-ups run once the case and its "create" event are written, when the caller
   left the decision to the platform (e.g. automatic assignment through `service.do_action`).
+And one outside it: `@ahead_of_intake` steps see the texts of requests waiting for the next
+intake batch while the current one is written (the routing model's suggestions, made meanwhile).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from minsheng.cases.models import Case, CaseEvent
@@ -123,3 +126,23 @@ def follow_up(session: Session, case: Case, now: datetime) -> None:
 def follow_up_many(session: Session, cases: list[Case], now: datetime) -> None:
     """`follow_up` for a batch of new cases: each step's batch form where it has one."""
     _each_batched(_follow_ups, session, cases, now)
+
+
+# Look-ahead: work on requests waiting for the next intake batch, done outside any transaction
+# while the current batch is being written (e.g. the routing model's suggestions for their texts).
+# A look-ahead leaves its results where its preparer finds them; a missed one costs nothing but
+# the preparer doing the work itself.
+LookAhead = Callable[[Engine, list[tuple[str, str]]], None]
+_look_aheads: list[LookAhead] = []
+
+
+def ahead_of_intake(step: LookAhead) -> LookAhead:
+    if step not in _look_aheads:
+        _look_aheads.append(step)
+    return step
+
+
+def look_ahead(engine: Engine, requests: list[tuple[str, str]]) -> None:
+    """Run the look-ahead steps over the (content, address) of requests about to be taken in."""
+    for step in list(_look_aheads):
+        step(engine, requests)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from minsheng.api.deps import CurrentActor, ReadSession, RowId, StaffActor, WriteSession, database, known_actor
 from minsheng.api.group_commit import GroupCommits
 from minsheng.api.lean import LeanRoute
-from minsheng.cases import present, queries, service
+from minsheng.cases import hooks, present, queries, service
 from minsheng.cases.attachments import attachment_path, do_attach
 from minsheng.cases.batch import do_create_cases
 from minsheng.cases.contact import reveal_contact
@@ -38,8 +38,12 @@ def _create_many(session: Session, items: list[tuple[CaseCreate, Actor]]) -> lis
     return [_created(case) for case in do_create_cases(session, items)]
 
 
+def _look_ahead(db: Database, items: list[tuple[CaseCreate, Actor]]) -> None:
+    hooks.look_ahead(db.engine, [(body.content, body.address) for body, _ in items])
+
+
 # Intake is the hottest write path: requests that arrive together are committed together.
-_intake = GroupCommits(_create_many, _create_one)
+_intake = GroupCommits(_create_many, _create_one, ahead=_look_ahead)
 
 
 async def create_case(body: CaseCreate, actor: CurrentActor,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minsheng.cases import hooks
-from minsheng.routing import refiner  # noqa: F401  (registers the background router's queue listener)
+from minsheng.routing import foresight, refiner  # noqa: F401  (register the look-ahead and the router's queue listener)
 from minsheng.routing.feedback import record_override
 from minsheng.routing.service import auto_assign, prepare_case, suggest
 from minsheng.web import suggest as console

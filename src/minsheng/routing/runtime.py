@@ -31,7 +31,7 @@ CHECK_EVERY = 1.0  # seconds between two reads of the city's checksum
 
 @dataclass
 class _Built:
-    key: tuple[int, str]  # (engine id, routing checksum)
+    key: tuple[int, str]  # (database, routing checksum)
     router: Router | None
     checked_at: float
 
@@ -69,9 +69,21 @@ def whole_model_here() -> bool:
     return not (settings.routing_async and not settings.routing_in_process)
 
 
+def _database(engine: Any) -> int:
+    """One key for an engine and its variants with other execution options (read-only sessions
+    use one): they share the connection pool."""
+    return id(getattr(engine, "engine", engine).pool)
+
+
+def built_router(engine: Any) -> Router | None:
+    """The Router last built for this engine, however long ago it was checked (None: not yet)."""
+    built = _built.get(_database(engine))
+    return built.router if built is not None else None
+
+
 def current_router(session: Session) -> Router | None:
     """The Router for the city loaded in this session's database (None: no city or no model)."""
-    engine = id(session.get_bind().engine)
+    engine = _database(session.get_bind())
     now = time.monotonic()
     built = _built.get(engine)
     if built is not None and now - built.checked_at < CHECK_EVERY:

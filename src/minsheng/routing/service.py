@@ -30,6 +30,7 @@ from minsheng.clock import utcnow
 from minsheng.directory import service as directory
 from minsheng.directory.actors import Actor
 from minsheng.errors import InvalidField
+from minsheng.routing import foresight
 from minsheng.routing.duplicates import DuplicateQuery, find_duplicates, find_duplicates_many
 from minsheng.routing.router import Router, Suggestion
 from minsheng.routing.runtime import current_router, whole_model_here
@@ -113,8 +114,11 @@ def prepare_cases(session: Session, cases: list[Case]) -> None:
     """`prepare_case` for a batch of intakes: the model runs once over all their texts (only its
     fast form when the background router refines the route after commit)."""
     settings = get_settings()
-    if settings.routing_on_intake:
-        route_cases(session, cases, fast=settings.routing_async)
+    router = current_router(session) if settings.routing_on_intake and cases else None
+    if router is not None:
+        fast = foresight.intake_form_is_fast()
+        foreseen = foresight.take(router, [(case.content, case.address) for case in cases], fast)
+        route_cases(session, cases, fast=fast, suggested=foreseen)
 
 
 def route_cases(session: Session, cases: list[Case], routed_at: datetime | None = None,
