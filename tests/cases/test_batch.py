@@ -101,3 +101,30 @@ def test_one_action_on_many_cases_writes_what_one_by_one_writes(app, db, actors)
     single = footprint(ids[0])
     assert single[0] == "assigned" and single[5] and single[6] and "case_assigned" in single[7]
     assert footprint(ids[1]) == single and footprint(ids[2]) == single
+
+
+def test_cases_with_and_without_optional_fields_share_one_insert(db, actors, monkeypatch) -> None:
+    from minsheng.cases import batch
+
+    statements: list[list[dict[str, object]]] = []
+    real = batch.insert_rows
+
+    def counting(session: object, table: object, rows: list[dict[str, object]], **kw: object) -> list[int]:
+        if table is batch._CASES:
+            statements.append(rows)
+        return real(session, table, rows, **kw)
+
+    monkeypatch.setattr(batch, "insert_rows", counting)
+    ct = actors["calltaker"]
+    items = [(body(1, citizen_phone="13800000001", citizen_name="乙", lng=121.0, lat=30.7), ct), (body(2), ct),
+             (body(3, category="CG05", source_system="110", source_id="JJ-9"), ct)]
+    with db.session() as s:
+        ids = [c.id for c in do_create_cases(s, items)]
+    assert len(statements) == 1 and len(statements[0]) == 3
+    with db.read_session() as s:
+        rows = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_(ids)))}
+    first, second, third = (rows[i] for i in ids)
+    assert (first.citizen_name, first.lng, first.source_system, first.source_id) == ("乙", 121.0, None, None)
+    assert (second.citizen_name, second.citizen_phone, second.lng, second.lat) == (None, None, None, None)
+    assert (third.category_code, third.track, third.source_system, third.source_id) == ("CG05", "urgent", "110", "JJ-9")
+    assert {c.status for c in rows.values()} == {"received"}

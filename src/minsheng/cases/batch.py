@@ -8,11 +8,12 @@ one of their timeline lines, and the transition listeners' batch forms (`hooks.r
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import JSON, select, tuple_
 from sqlalchemy.orm import Session
 
 from minsheng.cases import hooks
@@ -86,15 +87,29 @@ def do_create_cases(session: Session, items: Sequence[tuple[CaseCreate, Actor]],
 
 
 def _insert(session: Session, cases: list[Case]) -> None:
-    """One multi-row INSERT … RETURNING id per set of non-null columns (usually just one)."""
+    """One multi-row INSERT … RETURNING id for the batch. A row leaves its NULLs out (`_written`);
+    where that is the same as writing NULL, the batch's rows write it, so that cases with and
+    without (say) a village share one statement. Rows that still differ in their columns (a JSON
+    or defaulted column set in some) get one statement per set of columns."""
     rows = [_written(case) for case in cases]
-    groups: dict[tuple[str, ...], list[int]] = {}
+    fill = _null_same_as_left_out() & set().union(*[row.keys() for row in rows])
+    groups: dict[frozenset[str], list[int]] = {}
     for index, row in enumerate(rows):
-        groups.setdefault(tuple(row), []).append(index)
+        for key in fill - row.keys():
+            row[key] = None
+        groups.setdefault(frozenset(row), []).append(index)
     for indexes in groups.values():
         ids = insert_rows(session, _CASES, [rows[i] for i in indexes], return_ids=True)
         for i, case_id in zip(indexes, ids, strict=True):
             _persistent(session, cases[i], case_id)
+
+
+@functools.cache
+def _null_same_as_left_out() -> frozenset[str]:
+    """The cases' columns where a NULL written is what leaving the column out gives: nullable,
+    not JSON (None there is JSON null), no default."""
+    return frozenset(c.key for c in _CASES.c if c.nullable and not isinstance(c.type, JSON)
+                     and c.default is None and c.server_default is None)
 
 
 def do_action_many(session: Session, items: Sequence[tuple[Case, ActionBody]], action: wf.Action, actor: Actor,
