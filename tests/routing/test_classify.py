@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -149,3 +151,26 @@ def test_a_domain_weighted_zero_is_dropped() -> None:
     model = CategoryModel(use_embeddings=False, domain=domain, domain_weights=(0.0,)).fit(texts, labels)
     assert model.domain is None and model.domain_weight == 0.0
     assert model.predict_one("路灯坏了").label == "utility"
+
+
+def test_predict_among_ranks_only_the_labels_given() -> None:
+    texts, labels = corpus(1)
+    model = CategoryModel(use_embeddings=False).fit(texts, labels)
+    everything = model.predict(["路灯坏了"], k=3)[0]
+    among = model.predict(["路灯坏了"], k=3, among={"water", "noise"})[0]
+    assert everything.label == "light" and set(among.labels) == {"water", "noise"}
+    assert among.probs == tuple(p for label, p in zip(everything.labels, everything.probs, strict=True)
+                                if label != "light")  # the same probabilities, not renormalised
+    assert model.predict(["路灯坏了"], among=set())[0].labels == ()
+
+
+def test_a_head_keeps_its_file_layout_and_its_margins() -> None:
+    texts, labels = corpus(1)
+    head = CategoryModel(use_embeddings=False).fit(texts, labels)._text_head
+    assert head is not None
+    state = head.__getstate__()  # classes × features on disk, as files written before
+    assert state["coef"].shape == head.weights.T.shape and state["coef"].dtype == np.float16
+    again = pickle.loads(pickle.dumps(head))
+    assert again.weights.flags.c_contiguous and again.weights.shape == head.weights.shape
+    X = np.random.default_rng(0).random((3, head.weights.shape[0]), dtype=np.float32)
+    assert np.allclose(again.margins(X), head.margins(X), atol=1e-2)

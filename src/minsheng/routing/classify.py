@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -37,7 +37,7 @@ import numpy as np
 from scipy import sparse
 
 from minsheng.routing.embed import SentenceEmbedder
-from minsheng.routing.features import TfidfIndex, char_ngrams, stacked
+from minsheng.routing.features import SparseRows, TfidfIndex, char_ngrams
 from minsheng.routing.text import Segmenter, normalise
 
 Masker = Callable[[str], str]
@@ -68,9 +68,14 @@ class Prediction:
 
 @dataclass
 class LinearHead:
-    """coef (classes × features, float32) and intercept: margins = X·coefᵀ + intercept."""
+    """weights (features × classes, float32, row-major) and intercept: margins = X·weights + intercept.
 
-    coef: np.ndarray
+    Row-major by feature, so a request's few non-zero features read a few contiguous rows: with
+    the classes × features layout scikit-learn gives, each feature read one value from every
+    class's row, a cache line apiece, and the text head's margins cost most of the fast form on a
+    web worker whose caches the rest of the request had just filled."""
+
+    weights: np.ndarray
     intercept: np.ndarray
 
     @classmethod
@@ -84,17 +89,20 @@ class LinearHead:
         intercept = svm.intercept_.astype(np.float32)
         if coef.shape[0] == 1:  # two classes: sklearn keeps one row
             coef, intercept = np.vstack([-coef, coef]), np.array([-intercept[0], intercept[0]], np.float32)
-        return cls(coef, intercept)
+        return cls(np.ascontiguousarray(coef.T), intercept)
 
-    def margins(self, X: sparse.spmatrix | np.ndarray) -> np.ndarray:
-        return np.asarray(X @ self.coef.T) + self.intercept
+    def margins(self, X: SparseRows | sparse.spmatrix | np.ndarray) -> np.ndarray:
+        if isinstance(X, SparseRows):
+            return X.times(self.weights) + self.intercept
+        return np.asarray(X @ self.weights) + self.intercept
 
     def __getstate__(self) -> dict[str, np.ndarray]:
-        # float16 on disk halves the file; margins move by ~1e-3, far below any decision gap
-        return {"coef": self.coef.astype(np.float16), "intercept": self.intercept}
+        # float16 on disk halves the file; margins move by ~1e-3, far below any decision gap.
+        # Stored classes × features, as files written before the layout changed.
+        return {"coef": self.weights.T.astype(np.float16), "intercept": self.intercept}
 
     def __setstate__(self, state: dict[str, np.ndarray]) -> None:
-        self.coef = state["coef"].astype(np.float32)
+        self.weights = np.ascontiguousarray(state["coef"].T.astype(np.float32))
         self.intercept = state["intercept"].astype(np.float32)
 
 
@@ -195,16 +203,15 @@ class CategoryModel:
         shared = E if E is not None and self.domain.embed_chars == self.embed_chars else None
         return self.domain.proba_with(texts, shared)
 
-    def _text_matrix(self, prepared: Sequence[str], fit: bool = False) -> sparse.csr_matrix:
+    def _text_matrix(self, prepared: Sequence[str], fit: bool = False) -> SparseRows:
         grams = [char_ngrams(t, high=self.char_high) for t in prepared]
         words = [self.segmenter.words(t) for t in prepared]
         if fit:
             self._char, self._word = TfidfIndex(), TfidfIndex()
-            return sparse.hstack([self._char.fit_transform(grams), self._word.fit_transform(words)]).tocsr()
+            self._char.fit(grams)
+            self._word.fit(words)
         assert self._char is not None and self._word is not None, "model is not trained"
-        char, word = self._char, self._word
-        return stacked([(char.row(g), word.row(w)) for g, w in zip(grams, words, strict=True)],
-                       [char.size, word.size])
+        return SparseRows.of([self._char, self._word], [grams, words])
 
     # ---- training ---------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], labels: Sequence[str],
@@ -229,7 +236,7 @@ class CategoryModel:
         with ThreadPoolExecutor(1) as encoder:
             embedding = encoder.submit(self._embed_if_needed, sample)
             prepared = [self.prepare(t) for t in all_texts]
-            X = self._text_matrix(prepared, fit=True)
+            X = self._text_matrix(prepared, fit=True).csr()
             E = embedding.result()
         D = self._domain_features(sample, E) if self.domain is not None else None
         self.temperature, self.domain_weight, self.text_temperature = self._calibrate(
@@ -340,14 +347,19 @@ class CategoryModel:
         assert self._text_head is not None, "model is not trained"
         return self._text_head.margins(self._text_matrix([self.prepare(t) for t in texts]))
 
-    def predict(self, texts: Sequence[str], k: int = 3, fast: bool = False) -> list[Prediction]:
+    def predict(self, texts: Sequence[str], k: int = 3, fast: bool = False,
+                among: Collection[str] | None = None) -> list[Prediction]:
+        """The top `k` labels of each text (of those `among`, when given) with their probabilities."""
         probs = self.predict_proba(texts, fast)
-        out = []
-        for row in probs:
-            order = np.argsort(-row, kind="stable")[:k]
-            labels = tuple(self.classes_[i] for i in order)
-            out.append(Prediction(labels, tuple(float(row[i]) for i in order)))
-        return out
+        ranked = probs
+        if among is not None:
+            allowed = np.fromiter((c in among for c in self.classes_), dtype=bool, count=len(self.classes_))
+            ranked, k = np.where(allowed, probs, -1.0), min(k, int(allowed.sum()))
+        order = np.argsort(-ranked, axis=1, kind="stable")[:, :k]
+        best = np.take_along_axis(probs, order, axis=1)
+        classes = self.classes_
+        return [Prediction(tuple(classes[i] for i in row), tuple(p)) for row, p in zip(order.tolist(), best.tolist(),
+                                                                                       strict=True)]
 
     def predict_one(self, text: str, k: int = 3) -> Prediction:
         return self.predict([text], k)[0]

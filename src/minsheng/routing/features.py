@@ -1,16 +1,19 @@
-"""Sparse TF-IDF features, small and fast for one request at a time.
+"""Sparse TF-IDF features, small and fast for the few requests of an intake batch.
 
 `TfidfIndex` is the usual weighting (sublinear tf, smoothed idf, L2 norm per row) over any token
 lists — character n-grams or words — kept as a plain vocabulary and an idf array so a model file
-stays small and transforming a single request costs tens of microseconds, not a millisecond.
+stays small. `SparseRows` holds a batch's rows: weighted in plain Python and multiplied by a
+linear head's weights with a gather, tens of microseconds a request even for a batch of one
+(scipy's sparse constructor alone costs more); training turns them into a scipy matrix.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from itertools import repeat
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -25,6 +28,7 @@ class TfidfIndex:
     def __init__(self) -> None:
         self.vocabulary: dict[str, int] = {}
         self.idf = np.zeros(0, dtype=np.float32)
+        self._idf_list: list[float] = []
 
     @property
     def size(self) -> int:
@@ -40,37 +44,77 @@ class TfidfIndex:
         self.idf = np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in terms], dtype=np.float32)
         return self
 
-    def row(self, tokens: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-        """One document's non-zero columns (ascending) and their weights."""
-        # every token's column (-1: not in the vocabulary) without a Python-level loop: on the
-        # intake path this is most of the fast form's time after segmentation
-        ids = np.fromiter(map(self.vocabulary.get, tokens, repeat(-1)), dtype=np.int32)
-        cols, counts = np.unique(ids[ids >= 0], return_counts=True)
-        if not len(cols):
-            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-        values = (1.0 + np.log(counts.astype(np.float32))) * self.idf[cols]
-        norm = float(np.sqrt(values @ values))
-        return cols, (values / norm if norm > 0 else values).astype(np.float32)
+    def row(self, tokens: Iterable[str]) -> tuple[list[int], list[float]]:
+        """One document's known tokens' columns and their weights (plain Python: for the few
+        requests of an intake batch, array calls would cost more than the arithmetic)."""
+        vocabulary, idf = self.vocabulary, self._idf_values()
+        counts = Counter(tokens)
+        known = [(col, count) for token, count in counts.items() if (col := vocabulary.get(token)) is not None]
+        cols = [col for col, _ in known]
+        values = [idf[col] if count == 1 else (1.0 + math.log(count)) * idf[col] for col, count in known]
+        norm = math.hypot(*values)
+        return cols, [v / norm for v in values] if norm > 0 else values
+
+    def _idf_values(self) -> list[float]:
+        if len(getattr(self, "_idf_list", ())) != len(self.idf):
+            self._idf_list = self.idf.tolist()  # float indexing in Python, not numpy scalars
+        return self._idf_list
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"vocabulary": self.vocabulary, "idf": self.idf}
 
     def transform(self, documents: Sequence[Iterable[str]]) -> sparse.csr_matrix:
-        return stacked([[self.row(tokens)] for tokens in documents], [self.size])
+        return SparseRows.of([self], [documents]).csr()
 
     def fit_transform(self, documents: Sequence[Iterable[str]]) -> sparse.csr_matrix:
         docs = [list(d) for d in documents]
         return self.fit(docs).transform(docs)
 
 
-def stacked(rows: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]], sizes: Sequence[int]) -> sparse.csr_matrix:
-    """One CSR matrix from per-document rows of several indexes side by side (`rows[d][i]` is
-    document d's row in index i, of `sizes[i]` columns): built at once, no stacking of matrices."""
-    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int32)
-    indices, values, indptr = [], [], [0]
-    for parts in rows:
-        for (cols, vals), offset in zip(parts, offsets, strict=True):
-            indices.append(cols + offset)
-            values.append(vals)
-        indptr.append(indptr[-1] + sum(len(cols) for cols, _ in parts))
-    return sparse.csr_matrix(
-        (np.concatenate(values) if values else np.zeros(0, np.float32),
-         np.concatenate(indices) if indices else np.zeros(0, np.int32), np.array(indptr, dtype=np.int64)),
-        shape=(len(rows), int(sum(sizes))))
+@dataclass(frozen=True)
+class SparseRows:
+    """Documents' TF-IDF rows (CSR arrays without scipy's constructor and its checks, which cost
+    more than the rest for one request)."""
+
+    indptr: np.ndarray
+    cols: np.ndarray
+    values: np.ndarray
+    width: int
+
+    @classmethod
+    def of(cls, indexes: Sequence[TfidfIndex], documents: Sequence[Sequence[Iterable[str]]]) -> SparseRows:
+        """The rows of several indexes side by side: `documents[i]` are every document's tokens
+        for `indexes[i]`."""
+        cols: list[int] = []
+        values: list[float] = []
+        indptr = [0]
+        offsets = list(itertools.accumulate((index.size for index in indexes), initial=0))
+        for parts in zip(*documents, strict=True):
+            for index, offset, tokens in zip(indexes, offsets[:-1], parts, strict=True):
+                row_cols, row_values = index.row(tokens)
+                cols.extend([col + offset for col in row_cols] if offset else row_cols)
+                values.extend(row_values)
+            indptr.append(len(cols))
+        return cls(np.array(indptr, dtype=np.int64), np.array(cols, dtype=np.int32),
+                   np.array(values, dtype=np.float32), offsets[-1])
+
+    @property
+    def rows(self) -> int:
+        return len(self.indptr) - 1
+
+    def csr(self) -> sparse.csr_matrix:
+        matrix = sparse.csr_matrix((self.values, self.cols, self.indptr), shape=(self.rows, self.width))
+        matrix.sort_indices()
+        return matrix
+
+    def times(self, weights: np.ndarray) -> np.ndarray:
+        """self · weights (features × k, row-major): the weight rows of each document's features,
+        scaled and summed."""
+        if self.rows > 64:  # a large batch: scipy's loop, without the temporary array
+            return np.asarray(self.csr() @ weights)
+        out = np.zeros((self.rows, weights.shape[1]), dtype=np.float32)
+        filled = np.flatnonzero(np.diff(self.indptr))
+        if len(filled):
+            scaled = weights[self.cols] * self.values[:, None]
+            out[filled] = np.add.reduceat(scaled, self.indptr[filled], axis=0)
+        return out

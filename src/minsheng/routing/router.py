@@ -80,19 +80,17 @@ class Router:
         return self.suggest_many([(text, address)], k, fast)[0]
 
     def suggest_many(self, requests: list[tuple[str, str]], k: int = 3, fast: bool = False) -> list[Suggestion]:
-        classes = len(self.model.classifier.classes_)
-        predictions = self.model.classifier.predict([model_input(t, a) for t, a in requests], classes, fast)
+        predictions = self.model.classifier.predict([model_input(t, a) for t, a in requests], k, fast,
+                                                    among=self.known)
         out = []
         for (text, address), pred in zip(requests, predictions, strict=True):
             location = self.gazetteer.locate(text, address)
-            top = [(c, p) for c, p in pred.top(classes) if c in self.known][:k]
-            if not top:  # the model and the city share no category
-                top = [("", 0.0)]
+            top = pred.top(k) or [("", 0.0)]  # none: the model and the city share no category
             category, confidence = top[0]
-            alternatives = [{"unit": self.assigner.assign(c, location.town).unit} for c, _ in top]
+            assignments = [self.assigner.assign(c, location.town) for c, _ in top]
             out.append(Suggestion(
                 category=category, confidence=confidence, top=top, location=location,
-                assignment=self.assigner.assign(category, location.town),
-                model_version=self.model.version, alternatives=alternatives, stage="fast" if fast else "full",
+                assignment=assignments[0], alternatives=[{"unit": a.unit} for a in assignments],
+                model_version=self.model.version, stage="fast" if fast else "full",
             ))
         return out
