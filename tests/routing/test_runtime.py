@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 
 import pytest
 
+from minsheng.db import Database
 from minsheng.directory.config import demo_config_dir, load_city_config
 from minsheng.directory.loader import load_city
 from minsheng.routing import runtime
@@ -59,3 +62,20 @@ def test_stored_rules_take_effect(db, fresh, fake_clock) -> None:
         router = runtime.current_router(s)
         assert router is not None
         assert router.suggest("水洞埭社区门口窨井盖缺失").unit == "ZX-DH"
+
+
+def test_a_router_goes_with_its_database(db, fresh) -> None:
+    """Routers are kept by connection pool, weakly: a pool gone (a database closed, as tests and
+    tools do by the hundred) leaves no router behind, nor one a later pool at its address would
+    be handed."""
+    other = Database(db.url)
+    with other.read_session() as s:
+        router = runtime.current_router(s)
+    assert router is not None and runtime.built_router(other.engine) is router
+    kept = len(runtime._built)
+    pool = weakref.ref(other.engine.pool)
+    other.dispose()
+    del other, s
+    gc.collect()
+    assert pool() is None
+    assert len(runtime._built) == kept - 1

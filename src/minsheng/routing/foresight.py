@@ -21,7 +21,9 @@ from minsheng.settings import get_settings
 
 MAX_KEPT = 4096  # suggestions not taken within this many are forgotten (their request failed early)
 Key = tuple[int, bool, str, str]
-_kept: OrderedDict[Key, Suggestion] = OrderedDict()
+# the router kept with its suggestion: a router replaced (a city's change) and collected could leave
+# its id() to the next one, whose suggestions these are not
+_kept: OrderedDict[Key, tuple[Router, Suggestion]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -41,7 +43,7 @@ def foresee(engine: Engine, requests: list[tuple[str, str]]) -> None:
     made = router.suggest_many(requests, fast=fast)
     with _lock:
         for (text, address), suggestion in zip(requests, made, strict=True):
-            _kept[(id(router), fast, text, address)] = suggestion
+            _kept[(id(router), fast, text, address)] = (router, suggestion)
         while len(_kept) > MAX_KEPT:
             _kept.popitem(last=False)
 
@@ -49,7 +51,8 @@ def foresee(engine: Engine, requests: list[tuple[str, str]]) -> None:
 def take(router: Router, requests: list[tuple[str, str]], fast: bool) -> list[Suggestion | None]:
     """The suggestions foreseen for these requests by this router (None where none was)."""
     with _lock:
-        return [_kept.pop((id(router), fast, text, address), None) for text, address in requests]
+        found = [_kept.pop((id(router), fast, text, address), None) for text, address in requests]
+    return [entry[1] if entry is not None and entry[0] is router else None for entry in found]
 
 
 def forget() -> None:

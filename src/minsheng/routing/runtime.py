@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,7 @@ CHECK_EVERY = 1.0  # seconds between two reads of the city's checksum
 
 @dataclass
 class _Built:
-    key: tuple[int, str]  # (database, routing checksum)
+    checksum: str  # the city's routing checksum it was built for
     router: Router | None
     checked_at: float
 
@@ -39,7 +40,9 @@ class _Built:
 _lock = threading.RLock()
 _model: RouterModel | None = None
 _model_error: str | None = None
-_built: dict[int, _Built] = {}
+# by connection pool, held weakly: a pool's id() can be a later pool's once it is gone (tests make
+# many databases), and its router must not be taken for that database's
+_built: weakref.WeakKeyDictionary[Any, _Built] = weakref.WeakKeyDictionary()
 
 
 def load_model() -> RouterModel | None:
@@ -69,10 +72,10 @@ def whole_model_here() -> bool:
     return not (settings.routing_async and not settings.routing_in_process)
 
 
-def _database(engine: Any) -> int:
+def _database(engine: Any) -> Any:
     """One key for an engine and its variants with other execution options (read-only sessions
-    use one): they share the connection pool."""
-    return id(getattr(engine, "engine", engine).pool)
+    use one): the connection pool they share."""
+    return getattr(engine, "engine", engine).pool
 
 
 def built_router(engine: Any) -> Router | None:
@@ -89,14 +92,13 @@ def current_router(session: Session) -> Router | None:
     if built is not None and now - built.checked_at < CHECK_EVERY:
         return built.router
     checksum = routing_checksum(session) or "-"
-    key = (engine, checksum)
-    if built is not None and built.key == key:
+    if built is not None and built.checksum == checksum:
         built.checked_at = now
         return built.router
     with _lock:
         built = _built.get(engine)
-        if built is None or built.key != key:
-            built = _Built(key, _build(session), now)
+        if built is None or built.checksum != checksum:
+            built = _Built(checksum, _build(session), now)
             _built[engine] = built
         built.checked_at = now
         return built.router
