@@ -38,7 +38,7 @@ def test_rows_of_two_indexes_sit_side_by_side() -> None:
     assert np.allclose(np.linalg.norm(rows.csr()[:, :chars.size].toarray(), axis=1), 1.0, atol=1e-6)
 
 
-@pytest.mark.parametrize("copies", [1, 30])  # a batch of 4 (gathered) and of 120 (scipy's product)
+@pytest.mark.parametrize("copies", [1, 30])  # a batch of 5 rows and of 150 (in chunks of 64)
 def test_times_is_the_matrix_product_even_with_an_empty_row(copies: int) -> None:
     chars, _, grams, _ = _indexes()
     documents = [*grams, ["未见过的词"]] * copies

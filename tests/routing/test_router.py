@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from minsheng.directory.config import CityConfig
@@ -27,3 +30,20 @@ def test_suggestion_is_json_ready(router: Router) -> None:
     d = router.suggest("乍浦镇一家饭店后厨油烟直排，熏得窗户都不敢开").as_dict()
     assert d["category"] == "CG06" and d["unit"] == "ZFJ" and d["town"] == "330482101"
     assert d["top"][0]["category"] == "CG06" and all("unit" in t for t in d["top"])
+
+
+def test_a_process_that_only_routes_loads_neither_scipy_nor_scikit_learn() -> None:
+    """A web worker suggests with the shipped model and the national gazetteer; training's
+    libraries (~20 MB and more a process) stay out of it."""
+    script = (
+        "import sys\n"
+        "from minsheng.directory.config import demo_config_dir, load_city_config\n"
+        "from minsheng.routing.router import Router\n"
+        "router = Router.load(load_city_config(demo_config_dir()))\n"
+        "batch = [('小区门口马路上的窨井盖不见了', '')] * 70 + [('乍浦镇饭店油烟直排', '')]\n"
+        "assert router.suggest_many(batch, fast=True)[0].category == 'SZ02'\n"
+        "assert router.suggest_many(batch[:3])[0].category == 'SZ02'\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.strip() == "[]"

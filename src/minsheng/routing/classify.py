@@ -32,13 +32,16 @@ from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
 from minsheng.routing.embed import SentenceEmbedder
 from minsheng.routing.features import SparseRows, TfidfIndex, char_ngrams
 from minsheng.routing.text import Segmenter, normalise
+
+if TYPE_CHECKING:  # training's: a process that only routes never imports scipy
+    from scipy import sparse
 
 Masker = Callable[[str], str]
 # Weights tried for the domain head (see CategoryModel.domain), chosen by out-of-fold likelihood.

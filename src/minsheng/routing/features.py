@@ -14,9 +14,12 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
+
+if TYPE_CHECKING:  # scipy (~20 MB a process) is for training: a process that only routes never loads it
+    from scipy import sparse
 
 
 def char_ngrams(text: str, low: int = 1, high: int = 3) -> list[str]:
@@ -71,6 +74,9 @@ class TfidfIndex:
         return self.fit(docs).transform(docs)
 
 
+CHUNK_ROWS = 64
+
+
 @dataclass(frozen=True)
 class SparseRows:
     """Documents' TF-IDF rows (CSR arrays without scipy's constructor and its checks, which cost
@@ -103,6 +109,8 @@ class SparseRows:
         return len(self.indptr) - 1
 
     def csr(self) -> sparse.csr_matrix:
+        from scipy import sparse
+
         matrix = sparse.csr_matrix((self.values, self.cols, self.indptr), shape=(self.rows, self.width))
         matrix.sort_indices()
         return matrix
@@ -110,11 +118,12 @@ class SparseRows:
     def times(self, weights: np.ndarray) -> np.ndarray:
         """self · weights (features × k, row-major): the weight rows of each document's features,
         scaled and summed."""
-        if self.rows > 64:  # a large batch: scipy's loop, without the temporary array
-            return np.asarray(self.csr() @ weights)
         out = np.zeros((self.rows, weights.shape[1]), dtype=np.float32)
-        filled = np.flatnonzero(np.diff(self.indptr))
-        if len(filled):
-            scaled = weights[self.cols] * self.values[:, None]
-            out[filled] = np.add.reduceat(scaled, self.indptr[filled], axis=0)
+        for first in range(0, self.rows, CHUNK_ROWS):  # bounds the temporary array of scaled rows
+            indptr = self.indptr[first : first + CHUNK_ROWS + 1]
+            filled = np.flatnonzero(np.diff(indptr))
+            if len(filled):
+                start, stop = indptr[0], indptr[-1]
+                scaled = weights[self.cols[start:stop]] * self.values[start:stop, None]
+                out[first + filled] = np.add.reduceat(scaled, indptr[filled] - start, axis=0)
         return out

@@ -54,7 +54,6 @@ class Gazetteer:
 
     def __init__(self, inside: dict[str, list[Place]], outside: dict[str, list[Place]]) -> None:
         self.inside = inside
-        self.outside = outside
         self._table: dict[str, tuple[Place, ...]] = {s: tuple(p) for s, p in outside.items()}
         self._table.update({s: tuple(p) for s, p in inside.items()})
         # the lengths of the surfaces starting with each pair of characters (and with each lone

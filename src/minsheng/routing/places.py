@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 
 from minsheng.directory.config import CityConfig
@@ -30,7 +30,7 @@ _SUFFIXES = {"province": _PROVINCE_SUFFIXES, "city": _CITY_SUFFIXES, "county": _
              "town": _TOWN_SUFFIXES}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # tens of thousands from the national list: no __dict__ each
 class Place:
     """What a surface string names. level: city | town | village | outside."""
 
@@ -115,14 +115,14 @@ def ancestor_names(cfg: CityConfig) -> set[str]:
     return names
 
 
-@lru_cache(maxsize=1)
-def _national_rows() -> tuple[tuple[str, str, str], ...]:
-    raw = resources.files("minsheng.routing").joinpath("data/cn-divisions.tsv.gz").read_bytes()
-    rows = []
-    for line in gzip.decompress(raw).decode("utf-8").splitlines():
-        level, code, name, _parent = line.split("\t")
-        rows.append((level, code, name))
-    return tuple(rows)
+def _national_rows() -> Iterator[tuple[str, str, str]]:
+    """The national list, read a line at a time for each gazetteer built (rarely: a city's
+    change); held whole, its text and rows would stay in every process that routes."""
+    with resources.files("minsheng.routing").joinpath("data/cn-divisions.tsv.gz").open("rb") as raw, \
+            gzip.open(raw, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            level, code, name, _parent = line.rstrip("\n").split("\t")
+            yield level, code, name
 
 
 def outside_surfaces(cfg: CityConfig, inside: dict[str, list[Place]]) -> dict[str, list[Place]]:
