@@ -48,3 +48,13 @@ def test_taxonomy_words(pinghu: CityConfig) -> None:
     assert ("窨井盖缺失破损", "SZ02") in priors and ("道路窨井盖丢失", "SZ02") in priors
     words = lexicon(pinghu, ["杉青港村"])
     assert "杉青港村" in words and "占道经营" in words
+
+
+def test_a_description_phrase_another_category_also_holds_is_not_taught(pinghu: CityConfig) -> None:
+    """占道经营's description lists 人行道 as where stalls stand; 市政道路桥梁破损's says
+    人行道板松动. Taught as 占道经营's, the bare 人行道 pulled pavement repairs there."""
+    priors = taxonomy_priors(pinghu)
+    assert ("人行道", "CG01") not in priors and ("人行道板松动", "SZ03") in priors
+    assert ("广场上摆摊", "CG01") in priors  # what is its own stays
+    taught = {phrase for phrase, _ in priors}
+    assert "乱收费" not in taught  # in three descriptions (出租车, 价格, 通信): no one's alone

@@ -88,13 +88,17 @@ def read_examples(paths: Sequence[str | Path]) -> tuple[list[Example], str]:
 
 def taxonomy_priors(cfg: CityConfig) -> list[tuple[str, str]]:
     """(phrase, category) pairs from the configuration: each leaf's name, its description's phrases
-    and its keywords; and each phrase of a department's duties, for the department's leaf it
-    shares most characters with."""
+    and its keywords. A description phrase that another leaf's name or description also holds is
+    left out: it says where or what, not which category (占道经营's 人行道 is in 市政道路's
+    人行道板松动 too; taught as 占道经营's, it pulled every pavement report there)."""
+    leaves = list(cfg.leaves())
+    texts = {leaf.code: f"{leaf.name} {leaf.description}" for _, leaf in leaves}
     out: list[tuple[str, str]] = []
-    for group, leaf in cfg.leaves():
+    for group, leaf in leaves:
         out.append((leaf.name, leaf.code))
         out.append((f"{group.name}：{leaf.name}", leaf.code))
-        out.extend((p, leaf.code) for p in phrases(leaf.description))
+        out.extend((p, leaf.code) for p in phrases(leaf.description)
+                   if not any(p in text for code, text in texts.items() if code != leaf.code))
         out.extend((k, leaf.code) for k in leaf.keywords)
     return out
 
