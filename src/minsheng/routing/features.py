@@ -31,7 +31,7 @@ class TfidfIndex:
     def __init__(self) -> None:
         self.vocabulary: dict[str, int] = {}
         self.idf = np.zeros(0, dtype=np.float32)
-        self._idf_list: list[float] = []
+        self._idf_list: list[float] = []  # the idf as Python floats: indexed per token in `row`
 
     @property
     def size(self) -> int:
@@ -45,12 +45,13 @@ class TfidfIndex:
         self.vocabulary = {t: i for i, t in enumerate(terms)}
         n = len(documents)
         self.idf = np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in terms], dtype=np.float32)
+        self._idf_list = self.idf.tolist()
         return self
 
     def row(self, tokens: Iterable[str]) -> tuple[list[int], list[float]]:
         """One document's known tokens' columns and their weights (plain Python: for the few
         requests of an intake batch, array calls would cost more than the arithmetic)."""
-        vocabulary, idf = self.vocabulary, self._idf_values()
+        vocabulary, idf = self.vocabulary, self._idf_list
         counts = Counter(tokens)
         known = [(col, count) for token, count in counts.items() if (col := vocabulary.get(token)) is not None]
         cols = [col for col, _ in known]
@@ -58,13 +59,12 @@ class TfidfIndex:
         norm = math.hypot(*values)
         return cols, [v / norm for v in values] if norm > 0 else values
 
-    def _idf_values(self) -> list[float]:
-        if len(getattr(self, "_idf_list", ())) != len(self.idf):
-            self._idf_list = self.idf.tolist()  # float indexing in Python, not numpy scalars
-        return self._idf_list
-
     def __getstate__(self) -> dict[str, object]:
         return {"vocabulary": self.vocabulary, "idf": self.idf}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._idf_list = self.idf.tolist()
 
     def transform(self, documents: Sequence[Iterable[str]]) -> sparse.csr_matrix:
         return SparseRows.of([self], [documents]).csr()
