@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnDefault, Table, insert, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from minsheng.cases import hooks
 from minsheng.cases import workflow as wf
@@ -29,6 +29,7 @@ from minsheng.directory.actors import Actor
 from minsheng.directory.models import Unit
 from minsheng.errors import Conflict, DomainError, Forbidden, NotFound
 from minsheng.events.publish import announce
+from minsheng.orm import attach_as_loaded, loaded, unwritten
 
 _CASES: Table = Case.__table__  # type: ignore[assignment]
 _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
@@ -115,13 +116,9 @@ def record_events(session: Session, rows: list[tuple[Case, dict[str, Any]]]) -> 
         ids = [session.connection().execute(_INSERT_EVENT, rows[0][1]).scalar_one()]
     else:
         ids = insert_rows(session, _EVENTS, [values for _, values in rows], return_ids=True)
-    events = []
-    for event_id, (_, values) in zip(ids, rows, strict=True):
-        event = CaseEvent(id=event_id, **values)
-        make_transient_to_detached(event)  # as if loaded: every column is set, nothing to write
-        session.add(event)
-        events.append(event)
-    return events
+    # as if loaded: every column is set, nothing to write
+    return [loaded(session, CaseEvent, {"id": event_id, **values})
+            for event_id, (_, values) in zip(ids, rows, strict=True)]
 
 
 def scope_fields(case: Case) -> dict[str, str | None]:
@@ -162,7 +159,7 @@ def _received(session: Session, body: CaseCreate) -> tuple[CaseCreate, Case | No
 def _new_case(session: Session, body: CaseCreate, actor: Actor, now: datetime) -> Case:
     """A new case, not yet written nor prepared by the intake steps (routing)."""
     track = directory.category_track(session, body.category) if body.category else "normal"
-    return Case(**{
+    return unwritten(Case, {
         **_case_defaults(),
         "number": next_case_number(session, now), "channel": body.channel, "source_system": body.source_system,
         "source_id": body.source_id, "citizen_name": body.citizen_name, "citizen_phone": body.citizen_phone,
@@ -183,8 +180,7 @@ def _written(case: Case) -> dict[str, Any]:
 def _persistent(session: Session, case: Case, case_id: int) -> None:
     """Make a case just INSERTed persistent as if loaded (every column is set, nothing to write)."""
     case.id = case_id
-    make_transient_to_detached(case)
-    session.add(case)
+    attach_as_loaded(session, case)
 
 
 def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: datetime | None = None,
