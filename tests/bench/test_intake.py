@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from minsheng.bench.intake import IntakeParams, payloads, run_intake
+from minsheng.bench.intake import IntakeParams, payloads, result_name, run_intake
 from minsheng.bench.loadgen import percentile
 from minsheng.bench.results import write_result
 from tests.conftest import require_pg
@@ -19,6 +19,14 @@ def test_payloads_are_valid_intake_bodies() -> None:
     for body in bodies:
         CaseCreate(**body)
     assert payloads(5, seed=2) == payloads(5, seed=2)
+
+
+def test_each_mode_pace_and_connection_count_has_its_own_result_file() -> None:
+    assert result_name(True, True, None, 16) == "intake"
+    assert result_name(True, True, None, 24) == "intake-c24"
+    assert result_name(True, True, 30, 16) == "intake-30rps"
+    assert result_name(False, False, None, 32) == "intake-no-routing-c32"
+    assert result_name(True, False, 12.5, 16) == "intake-sync-routing-12.5rps"
 
 
 def test_percentile_is_nearest_rank() -> None:

@@ -349,12 +349,20 @@ def run_intake(params: IntakeParams, log: Any = print) -> dict[str, Any]:
     return result
 
 
+def result_name(routing: bool, async_routing: bool, rate: float | None, concurrency: int) -> str:
+    """The result file's name: the mode, then the pace and the connections where not the default's."""
+    name = "intake-no-routing" if not routing else "intake" if async_routing else "intake-sync-routing"
+    name += f"-{rate:g}rps" if rate else ""
+    return name + (f"-c{concurrency}" if concurrency != IntakeParams.concurrency else "")
+
+
 def register(bench_app: typer.Typer) -> None:
     @bench_app.command("intake")
     def intake(
         requests: Annotated[int, typer.Option(help="计时的请求数")] = IntakeParams.requests,
         warmup: Annotated[int, typer.Option(help="预热请求数（不计时）")] = IntakeParams.warmup,
-        concurrency: Annotated[int, typer.Option(help="并发连接数")] = IntakeParams.concurrency,
+        concurrency: Annotated[int, typer.Option(
+            help="并发连接数；非默认值时结果文件名加 -c<连接数>")] = IntakeParams.concurrency,
         workers: Annotated[int, typer.Option(help="uvicorn 工作进程数")] = IntakeParams.workers,
         max_seconds: Annotated[float, typer.Option(help="计时阶段最长秒数（到时即停）")] = IntakeParams.max_seconds,
         out: Annotated[Path | None, typer.Option(help="结果目录，默认 benchmarks/results")] = None,
@@ -371,9 +379,7 @@ def register(bench_app: typer.Typer) -> None:
         result = run_intake(IntakeParams(requests, warmup, concurrency, workers, max_seconds=max_seconds,
                                          routing=routing, async_routing=async_routing and routing, rate=rate),
                             log=typer.echo)
-        name = ("intake-no-routing" if not routing else "intake" if async_routing else "intake-sync-routing")
-        name += f"-{rate:g}rps" if rate else ""
-        path = write_result(name, result, out)
+        path = write_result(result_name(routing, async_routing, rate, concurrency), result, out)
         typer.echo(json.dumps({k: result[k] for k in ("cases_per_s", "latency_ms_p50", "latency_ms_p99",
                                                        "server_rss_mb", "raw_cases_per_s", "ratio",
                                                        "meets_targets")}, ensure_ascii=False, indent=2))

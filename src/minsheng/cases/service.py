@@ -173,8 +173,9 @@ def _new_case(session: Session, body: CaseCreate, actor: Actor, now: datetime) -
 
 def _written(case: Case) -> dict[str, Any]:
     """The new case's values to INSERT. NULLs are left out (a None given for a JSON column would be
-    stored as JSON null)."""
-    return {key: value for key in _case_defaults() if (value := getattr(case, key)) is not None}
+    stored as JSON null). Read from the instance's dict: a new case's columns are all there (`unwritten`)."""
+    held = case.__dict__
+    return {key: value for key in _case_defaults() if (value := held.get(key)) is not None}
 
 
 def _persistent(session: Session, case: Case, case_id: int) -> None:
