@@ -45,6 +45,7 @@ def test_small_intake_run_writes_figures(tmp_path: Path) -> None:
     assert result["ratio"] == round(result["cases_per_s"] / result["raw_cases_per_s"], 3)
     assert 0 < result["latency_ms_p50"] <= result["latency_ms_p99"]
     assert 20 < result["server_rss_mb"] < 2000
+    assert 0 < result["server_pss_mb"] <= result["server_rss_mb"]  # shared pages counted once, never more
     assert result["machine"]["cpus"] and result["machine"]["postgresql"] and result["machine"]["cpu_yardstick_s"] > 0
     path = write_result("intake", result, tmp_path)
     assert json.loads(path.read_text())["cases_per_s"] == result["cases_per_s"]

@@ -138,6 +138,20 @@ class Server:
                 roles[role] += p.memory_info().rss / 2**20
         return roles
 
+    def pss_mb(self) -> float:
+        """Proportional set size in MB, summed over the server's processes: a page they share (a
+        library's code) counts once in the sum, where summed RSS counts it in each process."""
+        try:
+            root = psutil.Process(self.proc.pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0.0
+        total = 0.0
+        for p in procs:
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
+                total += p.memory_full_info().pss / 2**20
+        return total
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
@@ -153,7 +167,7 @@ class RssSampler(threading.Thread):
 
     def __init__(self, server: Server, every: float = 0.25) -> None:
         super().__init__(daemon=True)
-        self.server, self.every, self.peak = server, every, 0.0
+        self.server, self.every, self.peak, self.peak_pss = server, every, 0.0, 0.0
         self.peak_by_role: dict[str, float] = {}
         self._stop_event = threading.Event()
 
@@ -162,6 +176,7 @@ class RssSampler(threading.Thread):
         self.peak = max(self.peak, sum(roles.values()))
         for role, mb in roles.items():
             self.peak_by_role[role] = max(self.peak_by_role.get(role, 0.0), mb)
+        self.peak_pss = max(self.peak_pss, self.server.pss_mb())
 
     def run(self) -> None:
         while not self._stop_event.is_set():
@@ -321,6 +336,7 @@ def run_intake(params: IntakeParams, log: Any = print) -> dict[str, Any]:
         "requests": ok,
         "statuses": {str(k): v for k, v in load.statuses.items()},
         "server_rss_mb_peak_by_role": {role: round(mb, 1) for role, mb in sampler.peak_by_role.items()},
+        "server_pss_mb": round(sampler.peak_pss, 1),
         "seconds": round(load.seconds, 2),
         "raw_seconds": round(raw["seconds"], 2),
         "targets": TARGETS,
