@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnDefault, Table, insert, select
+from sqlalchemy import ColumnDefault, Table, select
 from sqlalchemy.orm import Session
 
 from minsheng.cases import hooks
@@ -32,9 +32,7 @@ from minsheng.events.publish import announce
 from minsheng.orm import attach_as_loaded, loaded, unwritten
 
 _CASES: Table = Case.__table__  # type: ignore[assignment]
-_INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
 _EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
-_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 STAGE_STAMP = {
     wf.Action.ASSIGN: "assigned_at",
     wf.Action.SIGN: "signed_at",
@@ -112,10 +110,7 @@ def _event_values(case: Case, action: str, actor: Actor, now: datetime, from_sta
 
 def record_events(session: Session, rows: list[tuple[Case, dict[str, Any]]]) -> list[CaseEvent]:
     """Timeline lines for cases already flushed, in one INSERT … RETURNING (ids in the rows' order)."""
-    if len(rows) == 1:
-        ids = [session.connection().execute(_INSERT_EVENT, rows[0][1]).scalar_one()]
-    else:
-        ids = insert_rows(session, _EVENTS, [values for _, values in rows], return_ids=True)
+    ids = insert_rows(session, _EVENTS, [values for _, values in rows], return_ids=True)
     # as if loaded: every column is set, nothing to write
     return [loaded(session, CaseEvent, {"id": event_id, **values})
             for event_id, (_, values) in zip(ids, rows, strict=True)]
@@ -195,7 +190,7 @@ def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: dat
     case = _new_case(session, body, actor, now)
     hooks.prepare(session, case)  # e.g. routing: suggestions, and category/town when not given
     # A plain INSERT … RETURNING id rather than the unit of work: the intake's hottest step.
-    _persistent(session, case, session.connection().execute(_INSERT_CASE, _written(case)).scalar_one())
+    _persistent(session, case, insert_rows(session, _CASES, [_written(case)], return_ids=True)[0])
     _finish(session, case, "create", actor, now, None, "受理诉求", {"channel": body.channel})
     if follow_up:
         hooks.follow_up(session, case, now)
