@@ -122,35 +122,29 @@ class Server:
         self.stop()
         raise RuntimeError("server did not answer /healthz within 60 s")
 
-    def rss_by_role(self) -> dict[str, float]:
-        """RSS in MB of the supervisor, the web workers and the background router process."""
+    def processes(self) -> list[psutil.Process]:
+        """The supervisor and every process under it (none once it has exited)."""
         try:
             root = psutil.Process(self.proc.pid)
-            procs = [root, *root.children(recursive=True)]
+            return [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
-            return {}
+            return []
+
+    def memory(self) -> tuple[dict[str, float], float]:
+        """RSS in MB of the supervisor, the web workers and the background router process, and
+        the proportional set size of them all (a page they share, a library's code, counted once
+        where summed RSS counts it in each process), read together."""
         roles: dict[str, float] = {"supervisor": 0.0, "web_workers": 0.0, "router": 0.0}
-        for p in procs:
-            with contextlib.suppress(psutil.NoSuchProcess):
+        pss = 0.0
+        for p in self.processes():
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
                 cmdline = " ".join(p.cmdline())
                 role = ("router" if "minsheng.server router" in cmdline
                         else "web_workers" if "minsheng.server worker" in cmdline else "supervisor")
-                roles[role] += p.memory_info().rss / 2**20
-        return roles
-
-    def pss_mb(self) -> float:
-        """Proportional set size in MB, summed over the server's processes: a page they share (a
-        library's code) counts once in the sum, where summed RSS counts it in each process."""
-        try:
-            root = psutil.Process(self.proc.pid)
-            procs = [root, *root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return 0.0
-        total = 0.0
-        for p in procs:
-            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
-                total += p.memory_full_info().pss / 2**20
-        return total
+                info = p.memory_full_info()
+                roles[role] += info.rss / 2**20
+                pss += getattr(info, "pss", info.rss) / 2**20
+        return roles, pss
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -163,7 +157,8 @@ class Server:
 
 
 class RssSampler(threading.Thread):
-    """Peak RSS of the whole server (`peak`) and of each of its roles (`peak_by_role`)."""
+    """Peak RSS of the whole server (`peak`) and of each of its roles (`peak_by_role`); peak PSS
+    of the whole server (`peak_pss`)."""
 
     def __init__(self, server: Server, every: float = 0.25) -> None:
         super().__init__(daemon=True)
@@ -172,11 +167,11 @@ class RssSampler(threading.Thread):
         self._stop_event = threading.Event()
 
     def _sample(self) -> None:
-        roles = self.server.rss_by_role()
+        roles, pss = self.server.memory()
         self.peak = max(self.peak, sum(roles.values()))
         for role, mb in roles.items():
             self.peak_by_role[role] = max(self.peak_by_role.get(role, 0.0), mb)
-        self.peak_pss = max(self.peak_pss, self.server.pss_mb())
+        self.peak_pss = max(self.peak_pss, pss)
 
     def run(self) -> None:
         while not self._stop_event.is_set():
@@ -198,10 +193,8 @@ class CpuAccount:
         self.server, self.database = server, database
 
     def _ours(self) -> dict[str, float]:
-        groups: dict[str, list[psutil.Process]] = {"client": [psutil.Process()], "server": [], "postgresql": []}
-        with contextlib.suppress(psutil.NoSuchProcess):
-            root = psutil.Process(self.server.proc.pid)
-            groups["server"] = [root, *root.children(recursive=True)]
+        groups: dict[str, list[psutil.Process]] = {"client": [psutil.Process()], "server": self.server.processes(),
+                                                   "postgresql": []}
         for p in psutil.process_iter(["name", "cmdline"]):
             if (p.info["name"] or "").startswith("postgres") and self.database in " ".join(p.info["cmdline"] or []):
                 groups["postgresql"].append(p)
