@@ -47,6 +47,10 @@ def test_small_intake_run_writes_figures(tmp_path: Path) -> None:
     assert 20 < result["server_rss_mb"] < 2000
     assert 0 < result["server_pss_mb"] <= result["server_rss_mb"]  # shared pages counted once, never more
     assert result["machine"]["cpus"] and result["machine"]["postgresql"] and result["machine"]["cpu_yardstick_s"] > 0
+    cpu = result["cpu_during_run"]
+    by_role = [cpu[f"server_{role}_cpu_ms_per_case"] for role in ("supervisor", "web_workers", "router")]
+    assert cpu["server_web_workers_cpu_ms_per_case"] > 0  # the workers did the work
+    assert abs(sum(by_role) - cpu["server_cpu_ms_per_case"]) <= 0.01  # the roles split the server's CPU
     path = write_result("intake", result, tmp_path)
     assert json.loads(path.read_text())["cases_per_s"] == result["cases_per_s"]
     assert len(list(tmp_path.glob("intake-*.json"))) == 1

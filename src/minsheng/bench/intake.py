@@ -95,6 +95,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+ROLES = ("supervisor", "web_workers", "router")
+
+
 class Server:
     """uvicorn serving minsheng in a subprocess; RSS summed over it and its worker processes."""
 
@@ -130,17 +133,25 @@ class Server:
         except psutil.NoSuchProcess:
             return []
 
+    @staticmethod
+    def role(process: psutil.Process) -> str:
+        """supervisor, web_workers or router, from the process's command line (one worker: the
+        serving process is the worker itself, with no supervisor)."""
+        args = process.cmdline()
+        cmdline = " ".join(args)
+        single = "minsheng.server serve" in cmdline and args[args.index("serve") + 3:][:1] == ["1"]
+        return ("router" if "minsheng.server router" in cmdline
+                else "web_workers" if "minsheng.server worker" in cmdline or single else "supervisor")
+
     def memory(self) -> tuple[dict[str, float], float]:
         """RSS in MB of the supervisor, the web workers and the background router process, and
         the proportional set size of them all (a page they share, a library's code, counted once
         where summed RSS counts it in each process), read together."""
-        roles: dict[str, float] = {"supervisor": 0.0, "web_workers": 0.0, "router": 0.0}
+        roles: dict[str, float] = dict.fromkeys(ROLES, 0.0)
         pss = 0.0
         for p in self.processes():
             with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-                cmdline = " ".join(p.cmdline())
-                role = ("router" if "minsheng.server router" in cmdline
-                        else "web_workers" if "minsheng.server worker" in cmdline else "supervisor")
+                role = self.role(p)
                 info = p.memory_full_info()
                 roles[role] += info.rss / 2**20
                 pss += getattr(info, "pss", info.rss) / 2**20
@@ -193,8 +204,12 @@ class CpuAccount:
         self.server, self.database = server, database
 
     def _ours(self) -> dict[str, float]:
-        groups: dict[str, list[psutil.Process]] = {"client": [psutil.Process()], "server": self.server.processes(),
-                                                   "postgresql": []}
+        server = self.server.processes()
+        groups: dict[str, list[psutil.Process]] = {"client": [psutil.Process()], "server": server,
+                                                   "postgresql": [], **{f"server_{role}": [] for role in ROLES}}
+        for p in server:
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                groups[f"server_{self.server.role(p)}"].append(p)
         for p in psutil.process_iter(["name", "cmdline"]):
             if (p.info["name"] or "").startswith("postgres") and self.database in " ".join(p.info["cmdline"] or []):
                 groups["postgresql"].append(p)
@@ -219,7 +234,8 @@ class CpuAccount:
         seconds = time.perf_counter() - self.started
         ours_now = self._ours()
         used = {k: ours_now[k] - self.ours0.get(k, 0.0) for k in ours_now}
-        busy, ours = self._busy() - self.busy0, sum(used.values())
+        busy = self._busy() - self.busy0
+        ours = sum(v for k, v in used.items() if not k.startswith("server_"))  # by role: parts of "server"
         return {"ours_cores": round(ours / seconds, 2), "others_cores": round(max(0.0, busy - ours) / seconds, 2),
                 "load_average_1m": round(os.getloadavg()[0], 2),
                 **{f"{k}_cpu_ms_per_case": round(1000 * v / max(1, requests), 3) for k, v in used.items()}}
