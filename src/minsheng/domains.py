@@ -35,6 +35,8 @@ ROUTERS: list[str] = [
     "minsheng.proposals.console",
     "minsheng.publishing.console",
 
+    "minsheng.stats.views",  # stats
+
     # console (last: its catch-all pages)
     "minsheng.web.session_views",
     "minsheng.web.stream_views",

@@ -6,6 +6,8 @@ from typing import Any
 
 from minsheng.cases import present
 from minsheng.clock import FakeClock
+from minsheng.db import Database
+from minsheng.routing.tables import RoutingQueue
 
 
 def _case(client: Any, login: Any, **body: Any) -> int:
@@ -57,3 +59,20 @@ def test_dashboard_counts_and_on_time_rates(client: Any, login: Any, console: An
     assert '<b id="kpi-today">3</b>' in html
     assert "50.0%" in html and "本月 1/2" in html  # sign: one of two within the fast track's minute
     assert "echarts.common.min.js" in html and '"110": 1' in html
+
+
+def test_the_board_shows_the_backlog_panel_to_the_city_centre(client: Any, login: Any, console: Any, db: Database,
+                                                              fake_clock: FakeClock) -> None:
+    case_id = _case(client, login)
+    with db.session() as s:
+        s.add(RoutingQueue(case_id=case_id, queued_at=fake_clock.now(), attempts=0))
+    fake_clock.advance(minutes=11)
+    page = console("supervisor").get("/escalations")
+    assert page.status_code == 200
+    assert "后台任务" in page.text and "待后台分拨" in page.text and "停滞" in page.text
+    assert 'hx-get="/escalations/backlog"' in page.text
+    panel = console("supervisor").get("/escalations/backlog", headers={"HX-Request": "true"})
+    assert panel.status_code == 200 and 'data-queue="routing" data-state="stalled"' in panel.text
+    town = console("zd_disp")
+    assert "后台任务" not in town.get("/escalations").text
+    assert town.get("/escalations/backlog").status_code == 403

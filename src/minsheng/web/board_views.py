@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from minsheng.api.deps import ReadSession
 from minsheng.clock import utcnow
 from minsheng.directory import reads
 from minsheng.directory.actors import Actor
+from minsheng.errors import Forbidden
+from minsheng.stats.backlog import STATE_LABELS, backlog, worst_state
 from minsheng.stats.dashboard import dashboard
 from minsheng.stats.escalations import escalation_board
+from minsheng.stats.views import may_see_backlog
 from minsheng.web.auth import area_guard
 from minsheng.web.pages import ConsoleRoute, render
 
@@ -23,12 +28,26 @@ EscalationActor = Annotated[Actor, Depends(area_guard("escalations"))]
 DashboardActor = Annotated[Actor, Depends(area_guard("dashboard"))]
 
 
+def _backlog_context(session: Session, now: datetime) -> dict[str, Any]:
+    queues = backlog(session, now)
+    return {"queues": queues, "state": worst_state(queues), "at": now, "STATE_LABELS": STATE_LABELS}
+
+
 @router.get("/escalations")
 def escalations_page(request: Request, actor: EscalationActor, session: ReadSession) -> Response:
     now = utcnow()
     groups = escalation_board(session, actor, now)
+    ops = _backlog_context(session, now) if may_see_backlog(actor) else None
     return render(request, "escalations.html", actor, groups=groups,
-                  total=sum(len(g.items) for g in groups))
+                  total=sum(len(g.items) for g in groups), ops=ops)
+
+
+@router.get("/escalations/backlog")
+def backlog_panel(request: Request, actor: EscalationActor, session: ReadSession) -> Response:
+    """The background queues' panel, for the board's periodic refresh."""
+    if not may_see_backlog(actor):
+        raise Forbidden("只有市中心的调度、督办、领导和管理员可以查看后台任务积压")
+    return render(request, "partials/backlog.html", actor, **_backlog_context(session, utcnow()))
 
 
 def _json(value: Any) -> Markup:
