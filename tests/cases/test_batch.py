@@ -93,13 +93,17 @@ def test_one_action_on_many_cases_writes_what_one_by_one_writes(app, db, actors)
                                .where(SlaClock.case_id == case_id)).all()
             timers = s.execute(select(SlaTimer.kind, SlaTimer.due_at).where(SlaTimer.case_id == case_id)
                                .order_by(SlaTimer.due_at)).all()
-            notices = sorted(m.payload["event"] for m in s.scalars(
-                select(OutboxMessage).where(OutboxMessage.case_id == case_id)))
+            # the message and its recipients and fields other than the case's own (the unit's name)
+            notices = sorted((m.payload["event"], str(m.payload["to"]), m.payload["params"].get("unit_name"))
+                             for m in s.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case_id)))
             return (case.status, case.unit_code, case.level, case.command_unit_code, [tuple(e) for e in events],
                     [tuple(c)[:3] for c in clocks], [t.kind for t in timers], notices)
 
     single = footprint(ids[0])
-    assert single[0] == "assigned" and single[5] and single[6] and "case_assigned" in single[7]
+    assert single[0] == "assigned" and single[5] and single[6]
+    assert ("case_assigned", str({"kind": "unit", "unit": "ZX-DH", "roles": ["town_dispatcher", "handler",
+                                                                           "city_dispatcher"]}),
+            "当湖街道综合信息指挥室") in single[7]
     assert footprint(ids[1]) == single and footprint(ids[2]) == single
 
 

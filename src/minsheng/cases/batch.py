@@ -34,6 +34,7 @@ from minsheng.cases.service import (
 from minsheng.clock import utcnow
 from minsheng.db import insert_rows
 from minsheng.directory.actors import Actor
+from minsheng.directory.models import Unit
 from minsheng.events.publish import announce
 
 SourceKey = tuple[str, str]
@@ -112,6 +113,14 @@ def _null_same_as_left_out() -> frozenset[str]:
                      and c.default is None and c.server_default is None)
 
 
+def _units_named(session: Session, bodies: list[ActionBody]) -> list[Unit]:
+    """The units the bodies name, read in one query. The caller holds the list while it acts: a
+    session keeps only objects something refers to, so each case's look-up of its unit would
+    otherwise read the unit again."""
+    codes = sorted({body.unit for body in bodies if body.unit})
+    return list(session.scalars(select(Unit).where(Unit.code.in_(codes)))) if codes else []
+
+
 def do_action_many(session: Session, items: Sequence[tuple[Case, ActionBody]], action: wf.Action, actor: Actor,
                    now: datetime) -> list[Case]:
     """`service.do_action` of one action by one actor on many cases the caller has locked (or has
@@ -123,6 +132,7 @@ def do_action_many(session: Session, items: Sequence[tuple[Case, ActionBody]], a
     assert action not in (wf.Action.CLOSE, wf.Action.APPROVE, wf.Action.ANSWER_DIRECTLY, wf.Action.CALLBACK)
     done: list[tuple[Case, str, dict[str, Any], dict[str, str | None], dict[str, Any]]] = []
     with session.no_autoflush:
+        held = _units_named(session, [body for _, body in items])
         for case, body in items:
             if action.value not in allowed_for(session, case, actor):
                 continue
@@ -132,6 +142,7 @@ def do_action_many(session: Session, items: Sequence[tuple[Case, ActionBody]], a
             case.updated_at = now
             done.append((case, from_status, data, was,
                          _event_values(case, action.value, actor, now, from_status, note, data)))
+        del held  # the units were needed until here
     session.flush()  # every case's changes in one executemany, then every timeline line in one INSERT
     events = record_events(session, [(case, values) for case, *_, values in done])
     hooks.run_many(session, [hooks.Transition(case, action.value, from_status, case.status, actor, now, event, data)

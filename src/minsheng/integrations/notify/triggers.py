@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minsheng.cases import hooks
@@ -24,24 +25,38 @@ def citizen_link(number: str) -> str:
     return f"{get_settings().base_url.rstrip('/')}/c?n={number}"
 
 
-def case_params(session: Session, case: Case) -> dict[str, Any]:
-    unit = session.get(Unit, case.unit_code) if case.unit_code else None
-    return {"number": case.number, "content": case.content, "address": case.address,
-            "unit_name": unit.name if unit else ""}
+def case_params(session: Session, case: Case, unit_names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The template fields of a case; `unit_names` (code → name), when the caller has read them."""
+    if unit_names is not None:
+        unit_name = unit_names.get(case.unit_code or "", "")
+    else:
+        unit = session.get(Unit, case.unit_code) if case.unit_code else None
+        unit_name = unit.name if unit else ""
+    return {"number": case.number, "content": case.content, "address": case.address, "unit_name": unit_name}
+
+
+def unit_names(session: Session, codes: set[str]) -> dict[str, str]:
+    """Names of the units, in one query and without flushing the batch's pending rows first (a
+    look-up per case autoflushed every time: a statement per case where the batch wants one)."""
+    if not codes:
+        return {}
+    with session.no_autoflush:
+        return {code: name for code, name in session.execute(select(Unit.code, Unit.name)
+                                                              .where(Unit.code.in_(sorted(codes))))}
 
 
 Notice = tuple[str, dict[str, Any], dict[str, Any]]  # template key, recipients, template fields
 
 
-def notices(session: Session, t: hooks.Transition) -> list[Notice]:
-    """The messages a transition sends."""
+def notices(session: Session, t: hooks.Transition, names: dict[str, str] | None = None) -> list[Notice]:
+    """The messages a transition sends (`names`: the units' names, if read already)."""
     case = t.case
     out: list[Notice] = []
     if t.action == "create" and case.citizen_phone:
         out.append(("case_accepted", {"kind": "citizen"}, {"number": case.number, "link": citizen_link(case.number)}))
     elif t.action in ("assign", "reopen") and case.unit_code:
         out.append(("case_assigned" if t.action == "assign" else "case_reopened",
-                    {"kind": "unit", "unit": case.unit_code, "roles": STAFF_ROLES}, case_params(session, case)))
+                    {"kind": "unit", "unit": case.unit_code, "roles": STAFF_ROLES}, case_params(session, case, names)))
     if (t.to_status == "closed" and t.from_status != "closed" and case.public_answer
             and case.citizen_phone):
         out.append(("case_answered", {"kind": "citizen"},
@@ -63,8 +78,10 @@ def notify_people(session: Session, t: hooks.Transition) -> None:
 @hooks.batch_form(notify_people)
 def notify_people_many(session: Session, transitions: list[hooks.Transition]) -> None:
     """A batch's messages (intakes, automatic assignments) in one statement per instant."""
+    names = unit_names(session, {t.case.unit_code for t in transitions
+                                 if t.action in ("assign", "reopen") and t.case.unit_code})
     for at in sorted({t.at for t in transitions}):
         messages = [({"event": event, "to": to, "params": params}, t.case.id, f"notify:{t.event.id}:{event}")
-                    for t in transitions if t.at == at for event, to, params in notices(session, t)]
+                    for t in transitions if t.at == at for event, to, params in notices(session, t, names)]
         if messages:
             enqueue_many(session, "notify", messages, now=at)
