@@ -25,10 +25,10 @@ def citizen_link(number: str) -> str:
     return f"{get_settings().base_url.rstrip('/')}/c?n={number}"
 
 
-def case_params(session: Session, case: Case, unit_names: dict[str, str] | None = None) -> dict[str, Any]:
-    """The template fields of a case; `unit_names` (code → name), when the caller has read them."""
-    if unit_names is not None:
-        unit_name = unit_names.get(case.unit_code or "", "")
+def case_params(session: Session, case: Case, names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The template fields of a case; `names`: the units' names by code, when the caller has read them."""
+    if names is not None:
+        unit_name = names.get(case.unit_code or "", "")
     else:
         unit = session.get(Unit, case.unit_code) if case.unit_code else None
         unit_name = unit.name if unit else ""
