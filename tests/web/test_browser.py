@@ -147,3 +147,32 @@ def test_call_to_close_across_roles(browser: Any, servers: tuple[LiveServer, Liv
 
 def _case_id(page: Any) -> str:
     return str(page.locator("#case-main").get_attribute("data-case-id"))
+
+
+def test_the_board_shows_how_far_behind_the_background_work_is(browser: Any, servers: tuple[LiveServer, LiveServer],
+                                                                db: Any, actors: Any, backend: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import delete
+
+    from minsheng.cases.schemas import CaseCreate
+    from minsheng.cases.service import do_create_case
+    from minsheng.routing.tables import RoutingQueue
+
+    with db.session() as s:  # a case the background router has not routed for eleven minutes (the
+        # live server keeps real time, not the tests' fake clock)
+        case = do_create_case(s, CaseCreate(channel="12345", content="路灯不亮好几天了", address="当湖街道"),
+                              actors["calltaker"])
+        s.add(RoutingQueue(case_id=case.id, queued_at=datetime.now(UTC) - timedelta(minutes=11), attempts=0))
+    page = _login(browser, servers[0].url, "supervisor")
+    page.goto(servers[0].url + "/escalations")
+    row = "#backlog tr[data-queue=routing]"
+    page.wait_for_selector(f"{row}[data-state=stalled]:has-text('停滞'):has-text('11分')")
+    assert page.locator("#backlog tr[data-queue]").count() == 4
+    _shot(page, "supervisor-backlog", backend)
+    with db.session() as s:  # the router caught up
+        s.execute(delete(RoutingQueue).where(RoutingQueue.case_id == case.id))
+    # the panel's own refresh (every 15 s), asked for now
+    page.evaluate("htmx.ajax('GET', '/escalations/backlog', {target: '#backlog', swap: 'outerHTML'})")
+    page.wait_for_selector(f"{row}[data-state=ok]:has-text('正常')")
+    assert page.locator("#backlog").get_attribute("data-state") == "ok"
