@@ -65,6 +65,13 @@ def category_track(session: Session, code: str) -> str:
     return tracks[code]
 
 
+def unit_names(session: Session) -> dict[str, str]:
+    """Every unit's name by its code (cached briefly, like centre_code)."""
+    names: dict[str, str] = _lookup(session, "unit_names", lambda: dict(session.execute(
+        select(Unit.code, Unit.name)).all()))
+    return names
+
+
 def town_centre(session: Session, town_code: str) -> Unit | None:
     return session.scalars(select(Unit).where(Unit.kind == "town_centre", Unit.town_code == town_code)).first()
 

@@ -18,6 +18,8 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from minsheng.clock import as_utc
+from minsheng.directory.actors import Actor
+from minsheng.errors import Forbidden
 from minsheng.events.models import OutboxMessage
 from minsheng.proposals.models import ProposalClock
 from minsheng.routing.tables import RoutingQueue
@@ -43,6 +45,17 @@ LIMITS: dict[str, Limits] = {
 LABELS = {"routing": "待后台分拨", "outbox": "待发送消息", "sla_timers": "到期未触发的时限提醒",
           "proposal_clocks": "到期未标记的建议提案时限"}
 STATE_LABELS = {"ok": "正常", "lagging": "积压", "stalled": "停滞"}
+# Platform-wide figures: for those who run the city centre, not for a unit's or a town's users.
+OPS_ROLES = frozenset({"city_dispatcher", "supervisor", "leader", "admin"})
+
+
+def may_see_backlog(actor: Actor) -> bool:
+    return actor.role in OPS_ROLES and actor.sees_everything
+
+
+def require_may_see_backlog(actor: Actor) -> None:
+    if not may_see_backlog(actor):
+        raise Forbidden("只有市中心的调度、督办、领导和管理员可以查看后台任务积压")
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,9 @@ from minsheng.api.deps import ReadSession
 from minsheng.clock import utcnow
 from minsheng.directory import reads
 from minsheng.directory.actors import Actor
-from minsheng.errors import Forbidden
-from minsheng.stats.backlog import STATE_LABELS, backlog, worst_state
+from minsheng.stats.backlog import STATE_LABELS, as_json, backlog, may_see_backlog, require_may_see_backlog
 from minsheng.stats.dashboard import dashboard
 from minsheng.stats.escalations import escalation_board
-from minsheng.stats.views import may_see_backlog
 from minsheng.web.auth import area_guard
 from minsheng.web.pages import ConsoleRoute, render
 
@@ -29,8 +27,7 @@ DashboardActor = Annotated[Actor, Depends(area_guard("dashboard"))]
 
 
 def _backlog_context(session: Session, now: datetime) -> dict[str, Any]:
-    queues = backlog(session, now)
-    return {"queues": queues, "state": worst_state(queues), "at": now, "STATE_LABELS": STATE_LABELS}
+    return {**as_json(backlog(session, now), now), "STATE_LABELS": STATE_LABELS}
 
 
 @router.get("/escalations")
@@ -45,8 +42,7 @@ def escalations_page(request: Request, actor: EscalationActor, session: ReadSess
 @router.get("/escalations/backlog")
 def backlog_panel(request: Request, actor: EscalationActor, session: ReadSession) -> Response:
     """The background queues' panel, for the board's periodic refresh."""
-    if not may_see_backlog(actor):
-        raise Forbidden("只有市中心的调度、督办、领导和管理员可以查看后台任务积压")
+    require_may_see_backlog(actor)
     return render(request, "partials/backlog.html", actor, **_backlog_context(session, utcnow()))
 
 

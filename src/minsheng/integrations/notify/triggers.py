@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minsheng.cases import hooks
 from minsheng.cases.models import Case
-from minsheng.directory.models import Unit
+from minsheng.directory.service import unit_names
 from minsheng.events.outbox import enqueue, enqueue_many
 from minsheng.settings import get_settings
 
@@ -25,38 +24,23 @@ def citizen_link(number: str) -> str:
     return f"{get_settings().base_url.rstrip('/')}/c?n={number}"
 
 
-def case_params(session: Session, case: Case, names: dict[str, str] | None = None) -> dict[str, Any]:
-    """The template fields of a case; `names`: the units' names by code, when the caller has read them."""
-    if names is not None:
-        unit_name = names.get(case.unit_code or "", "")
-    else:
-        unit = session.get(Unit, case.unit_code) if case.unit_code else None
-        unit_name = unit.name if unit else ""
-    return {"number": case.number, "content": case.content, "address": case.address, "unit_name": unit_name}
-
-
-def unit_names(session: Session, codes: set[str]) -> dict[str, str]:
-    """Names of the units, in one query and without flushing the batch's pending rows first (a
-    look-up per case autoflushed every time: a statement per case where the batch wants one)."""
-    if not codes:
-        return {}
-    with session.no_autoflush:
-        return {code: name for code, name in session.execute(select(Unit.code, Unit.name)
-                                                              .where(Unit.code.in_(sorted(codes))))}
+def case_params(session: Session, case: Case) -> dict[str, Any]:
+    return {"number": case.number, "content": case.content, "address": case.address,
+            "unit_name": unit_names(session).get(case.unit_code or "", "")}
 
 
 Notice = tuple[str, dict[str, Any], dict[str, Any]]  # template key, recipients, template fields
 
 
-def notices(session: Session, t: hooks.Transition, names: dict[str, str] | None = None) -> list[Notice]:
-    """The messages a transition sends (`names`: the units' names, if read already)."""
+def notices(session: Session, t: hooks.Transition) -> list[Notice]:
+    """The messages a transition sends."""
     case = t.case
     out: list[Notice] = []
     if t.action == "create" and case.citizen_phone:
         out.append(("case_accepted", {"kind": "citizen"}, {"number": case.number, "link": citizen_link(case.number)}))
     elif t.action in ("assign", "reopen") and case.unit_code:
         out.append(("case_assigned" if t.action == "assign" else "case_reopened",
-                    {"kind": "unit", "unit": case.unit_code, "roles": STAFF_ROLES}, case_params(session, case, names)))
+                    {"kind": "unit", "unit": case.unit_code, "roles": STAFF_ROLES}, case_params(session, case)))
     if (t.to_status == "closed" and t.from_status != "closed" and case.public_answer
             and case.citizen_phone):
         out.append(("case_answered", {"kind": "citizen"},
@@ -78,10 +62,8 @@ def notify_people(session: Session, t: hooks.Transition) -> None:
 @hooks.batch_form(notify_people)
 def notify_people_many(session: Session, transitions: list[hooks.Transition]) -> None:
     """A batch's messages (intakes, automatic assignments) in one statement per instant."""
-    names = unit_names(session, {t.case.unit_code for t in transitions
-                                 if t.action in ("assign", "reopen") and t.case.unit_code})
     for at in sorted({t.at for t in transitions}):
         messages = [({"event": event, "to": to, "params": params}, t.case.id, f"notify:{t.event.id}:{event}")
-                    for t in transitions if t.at == at for event, to, params in notices(session, t, names)]
+                    for t in transitions if t.at == at for event, to, params in notices(session, t)]
         if messages:
             enqueue_many(session, "notify", messages, now=at)
