@@ -59,3 +59,27 @@ def test_a_segmenter_survives_pickling() -> None:
     segmenter.words("预热")
     copy = pickle.loads(pickle.dumps(segmenter))
     assert copy.words("杉青港村有人占道经营") == ["杉青港村", "有人", "占道经营"]
+
+
+def test_segmenters_of_one_lexicon_share_a_tokenizer() -> None:
+    first, second = Segmenter(["杉青港村", "窨井盖"]), Segmenter(["窨井盖", "杉青港村"])
+    other = Segmenter(["占道经营"])
+    first.words("预热"), second.words("预热"), other.words("预热")
+    assert first._tokenizer is second._tokenizer
+    assert other._tokenizer is not first._tokenizer
+    assert other.words("门口窨井盖缺失") == _jieba(("占道经营",)).lcut("门口窨井盖缺失")
+
+
+def test_the_first_tokenizer_of_a_process_is_the_one_rjieba_built_on_import() -> None:
+    import subprocess
+    import sys
+
+    script = ("import rjieba\n"
+              "from minsheng.routing.text import Segmenter\n"
+              "s = Segmenter(['杉青港村'])\n"
+              "assert s.words('杉青港村路灯坏了')[0] == '杉青港村'\n"
+              "assert s._tokenizer is rjieba._DEFAULT_JIEBA\n"
+              "t = Segmenter()\n"
+              "assert t.words('杉青港村')  != ['杉青港村'] and t._tokenizer is not rjieba._DEFAULT_JIEBA\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

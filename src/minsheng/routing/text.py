@@ -57,13 +57,43 @@ def _as_jieba_splits(token: str) -> list[str]:
     return [token]
 
 
+_tokenizers: dict[tuple[str, ...], Any] = {}  # by lexicon, the most recently built last
+_TOKENIZERS_KEPT = 4
+_tokenizers_lock = threading.Lock()
+_import_time_tokenizer_taken = False
+
+
+def tokenizer_for(lexicon: tuple[str, ...]) -> Any:
+    """The process's rjieba tokenizer with this lexicon added. Each holds a copy of jieba's
+    dictionary (24 MB), so segmenters of one lexicon (a model reloaded, the group proposer's
+    lexicon-less one) share one, and the first built takes the instance rjieba builds when it is
+    imported, for its module-level `cut` & co. that nothing here calls (they would see this
+    lexicon's words) and that otherwise holds a dictionary nobody reads."""
+    global _import_time_tokenizer_taken
+    with _tokenizers_lock:
+        tokenizer = _tokenizers.get(lexicon)
+        if tokenizer is None:
+            import rjieba
+
+            spare = getattr(rjieba, "_DEFAULT_JIEBA", None)
+            if isinstance(spare, rjieba.Jieba) and not _import_time_tokenizer_taken:
+                tokenizer, _import_time_tokenizer_taken = spare, True
+            else:
+                tokenizer = rjieba.Jieba()
+            for word in lexicon:
+                tokenizer.add_word(word, LEXICON_FREQ, None)
+            if len(_tokenizers) >= _TOKENIZERS_KEPT:  # segmenters still using it keep their own reference
+                del _tokenizers[next(iter(_tokenizers))]
+            _tokenizers[lexicon] = tokenizer
+        return tokenizer
+
+
 class Segmenter:
     """jieba word segmentation with a user lexicon; picklable (the tokenizer is rebuilt on load)."""
 
     def __init__(self, lexicon: Iterable[str] = ()) -> None:
         self.lexicon = sorted({w for w in lexicon if 2 <= len(w) <= 12})
         self._tokenizer: Any = None
-        self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, object]:
         return {"lexicon": self.lexicon}
@@ -73,14 +103,7 @@ class Segmenter:
 
     def _ready(self) -> Any:
         if self._tokenizer is None:
-            with self._lock:
-                if self._tokenizer is None:
-                    import rjieba
-
-                    tokenizer = rjieba.Jieba()
-                    for word in self.lexicon:
-                        tokenizer.add_word(word, LEXICON_FREQ, None)
-                    self._tokenizer = tokenizer
+            self._tokenizer = tokenizer_for(tuple(self.lexicon))
         return self._tokenizer
 
     def tokens(self, text: str) -> list[str]:
