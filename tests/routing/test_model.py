@@ -95,3 +95,26 @@ def test_without_a_city_model_the_domain_is_learnt_from_the_descriptions(tmp_pat
     assert domain is not None
     assert set(domain.classes_) == {leaf.code for _, leaf in pinghu.leaves()}
     assert domain.predict_one("窨井盖丢了").label == "SZ02"
+
+
+def test_a_file_is_read_without_joblib_and_a_file_joblib_wrote_still_is(tmp_path: Path, pinghu: CityConfig) -> None:
+    import subprocess
+    import sys
+
+    model = train(EXAMPLES, pinghu, use_embeddings=False)
+    path = model.save(tmp_path / "m.model")
+    script = ("import sys\n"
+              "from minsheng.routing.model import RouterModel\n"
+              f"m = RouterModel.load({str(path)!r})\n"
+              "print(m.classifier.predict_one('路灯不亮了').label, 'joblib' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["light", "False"], done.stderr
+
+    joblib_written = tmp_path / "joblib.model"
+    joblib.dump({"format": FORMAT, "format_version": 2, "metadata": model.metadata,
+                 "classifier": model.classifier}, joblib_written, compress=("gzip", 6))
+    loaded = RouterModel.load(joblib_written)
+    assert loaded.version == model.version
+    assert loaded.classifier.predict_one("停水了").probs == pytest.approx(
+        model.classifier.predict_one("停水了").probs, abs=1e-6)
+    assert joblib.load(path)["metadata"] == model.metadata  # older releases, reading with joblib, read it too

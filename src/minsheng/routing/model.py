@@ -1,21 +1,27 @@
 """The routing model file: a versioned, self-describing artefact loaded at start-up.
 
-A file holds {format, format_version, metadata, classifier} written with joblib (compressed
-pickle). Only load files you trust (a pickle can run code): they are produced by
-`minsheng router train`. A file of another format or version is refused with a clear message.
+A file holds {format, format_version, metadata, classifier} as a gzip-compressed pickle. Only
+load files you trust (a pickle can run code): they are produced by `minsheng router train`. A file
+of another format or version is refused with a clear message.
+
+Files are written and read with the standard library's pickle: joblib, which wrote them until
+2026-12-04, costs every process that imports it ~15 MB (its 159 modules), for arrays of a few
+megabytes. A file joblib wrote is still read, through joblib, imported for it alone; joblib reads
+the files written now.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
+import pickle
 import platform
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import joblib
 
 from minsheng.directory.config import CityConfig
 from minsheng.routing.classify import CategoryModel
@@ -46,13 +52,14 @@ class RouterModel:
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": self.metadata,
                    "classifier": self.classifier}
-        joblib.dump(payload, path, compress=("gzip", 6))
+        with gzip.open(path, "wb", compresslevel=6) as fh:
+            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> RouterModel:
         try:
-            payload = joblib.load(path)
+            payload = _read(Path(path))
         except Exception as exc:
             raise ModelFormatError(f"{path}: 无法读取路由模型（{exc}）") from exc
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
@@ -62,6 +69,28 @@ class RouterModel:
                 f"{path}: 模型格式版本 {payload.get('format_version')}，"
                 f"本程序需要 {FORMAT_VERSION}；请重新训练")
         return cls(payload["classifier"], payload["metadata"])
+
+
+class _WrittenByJoblib(Exception):
+    pass
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if module.split(".")[0] == "joblib":  # joblib's array wrappers: only joblib reads them
+            raise _WrittenByJoblib
+        return super().find_class(module, name)
+
+
+def _read(path: Path) -> Any:
+    try:
+        with gzip.open(path, "rb") as fh:
+            data = fh.read()
+        return _Unpickler(io.BytesIO(data)).load()
+    except (gzip.BadGzipFile, _WrittenByJoblib):  # joblib's own pickles, compressed or not
+        import joblib
+
+        return joblib.load(path)
 
 
 def domain_model(cfg: CityConfig, model_path: str | Path | None = None, *, seed: int = 0) -> CategoryModel | None:
