@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from minsheng.directory.config import CityConfig
 from minsheng.routing.locate import Gazetteer
+from minsheng.routing.places import Place, outside_surfaces, unpack_outside
 
 DH, ZD, XC, DSG = "330482001", "330482002", "330482103", "330482108"
 
@@ -98,6 +99,8 @@ def _reference_scan(g: Gazetteer, text: str) -> list[tuple[str, int]]:
     while i < len(text):
         for length in range(min(longest, len(text) - i), 0, -1):
             places = g._table.get(text[i : i + length])
+            if isinstance(places, str):
+                places = unpack_outside(places)
             if places and not g._estate(places, text, i + length):
                 found.append((text[i : i + length], i))
                 i += length
@@ -115,3 +118,14 @@ def test_scan_finds_what_trying_every_length_finds(gazetteer: Gazetteer, data: s
         ["", "路", "村", "的", "镇", "小区", "街道", "新", "平湖", "a1"])), max_size=8))
     text = "".join(pieces)
     assert [(m.surface, m.start) for m in gazetteer.scan(text)] == _reference_scan(gazetteer, text)
+
+
+def test_places_outside_come_back_from_their_packed_form(pinghu: CityConfig, gazetteer: Gazetteer) -> None:
+    packed = outside_surfaces(pinghu, gazetteer.inside)
+    assert unpack_outside(packed["嘉善县"]) == (Place("outside", "330421", None, "嘉善县", "name"),)
+    assert unpack_outside(packed["嘉善"]) == (Place("outside", "330421", None, "嘉善县", "stem"),)
+    chaoyang = unpack_outside(packed["朝阳区"])  # Beijing's and Changchun's
+    assert len(chaoyang) == 2 and {p.code[:2] for p in chaoyang} == {"11", "22"}
+    assert all(p.level == "outside" and p.town is None and p.name == "朝阳区" for p in chaoyang)
+    match = next(m for m in gazetteer.scan("我在朝阳区上班") if m.surface == "朝阳区")
+    assert match.places == chaoyang

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from minsheng.directory.config import CityConfig
-from minsheng.routing.places import Place, city_surfaces, outside_surfaces
+from minsheng.routing.places import Place, city_surfaces, outside_surfaces, unpack_outside
 
 ADDRESS_WEIGHT = 3.0
 TEXT_WEIGHT = 1.0
@@ -52,9 +52,10 @@ class Location:
 class Gazetteer:
     """All place surfaces of one city, with a fast leftmost-longest scanner."""
 
-    def __init__(self, inside: dict[str, list[Place]], outside: dict[str, list[Place]]) -> None:
+    def __init__(self, inside: dict[str, list[Place]], outside: dict[str, str]) -> None:
         self.inside = inside
-        self._table: dict[str, tuple[Place, ...]] = {s: tuple(p) for s, p in outside.items()}
+        # outside surfaces keep their places packed (places.outside_surfaces) until a text names one
+        self._table: dict[str, tuple[Place, ...] | str] = dict(outside)
         self._table.update({s: tuple(p) for s, p in inside.items()})
         # the lengths of the surfaces starting with each pair of characters (and with each lone
         # character, for one-character surfaces): most positions of a text start no surface, and
@@ -64,7 +65,9 @@ class Gazetteer:
             lengths[surface[:2]].add(len(surface))
         for head in [h for h in lengths if len(h) == 2 and h[0] in self._table]:
             lengths[head].add(1)  # a one-character surface is tried after the longer ones
-        self._lengths = {head: sorted(ls, reverse=True) for head, ls in lengths.items()}
+        shared: dict[tuple[int, ...], tuple[int, ...]] = {}  # a few hundred distinct among ~23,000 heads
+        self._lengths = {head: shared.setdefault(key, key)
+                         for head, ls in lengths.items() for key in [tuple(sorted(ls, reverse=True))]}
 
     @classmethod
     def from_config(cls, cfg: CityConfig, national: bool = True) -> Gazetteer:
@@ -82,6 +85,8 @@ class Gazetteer:
             for length in self._lengths.get(text[i : i + 2], ()) or self._lengths.get(text[i], ()):
                 surface = text[i : i + length]
                 places = self._table.get(surface)
+                if isinstance(places, str):
+                    places = unpack_outside(places)
                 if places and not self._estate(places, text, i + length):
                     found.append(Match(surface, i, source, places))
                     i += length

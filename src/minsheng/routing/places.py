@@ -125,13 +125,17 @@ def _national_rows() -> Iterator[tuple[str, str, str]]:
             yield level, code, name
 
 
-def outside_surfaces(cfg: CityConfig, inside: dict[str, list[Place]]) -> dict[str, list[Place]]:
+def outside_surfaces(cfg: CityConfig, inside: dict[str, list[Place]]) -> dict[str, str]:
     """Surface → places outside the city, from the national list: full names, and the stems of
     provinces, prefecture cities and the city's sibling counties (嘉善 for 嘉善县). Stems of far-away
-    counties are left out: too many are ordinary words (公安, 天台, 路桥)."""
+    counties are left out: too many are ordinary words (公安, 天台, 路桥).
+
+    Each surface's places are packed in one string (`unpack_outside` gives them back): some
+    42,000 places held as objects cost every process that routes about twice the memory, for
+    the few a request names."""
     own = cfg.divisions.city.code
     skip = set(inside) | ancestor_names(cfg)
-    table: dict[str, list[Place]] = {}
+    table: dict[str, str] = {}
     for level, code, name in _national_rows():
         if code.startswith(own) or own.startswith(code):
             continue
@@ -146,5 +150,12 @@ def outside_surfaces(cfg: CityConfig, inside: dict[str, list[Place]]) -> dict[st
         for surface, kind in surfaces:
             if surface in skip or len(surface) < 2:
                 continue
-            table.setdefault(surface, []).append(Place("outside", code, None, name, kind))
+            entry = f"{code}\t{name}\t{kind}"
+            table[surface] = f"{table[surface]}\n{entry}" if surface in table else entry
     return table
+
+
+def unpack_outside(packed: str) -> tuple[Place, ...]:
+    """The places of an `outside_surfaces` entry."""
+    return tuple(Place("outside", code, None, name, kind)
+                 for code, name, kind in (line.split("\t") for line in packed.split("\n")))
