@@ -5,7 +5,7 @@ load files you trust (a pickle can run code): they are produced by `minsheng rou
 of another format or version is refused with a clear message.
 
 Files are written and read with the standard library's pickle: joblib, which wrote them until
-2026-12-04, costs every process that imports it ~15 MB (its 159 modules), for arrays of a few
+2026-12-04, costs every process that imports it ~7 MB (its 159 modules), for arrays of a few
 megabytes. A file joblib wrote is still read, through joblib, imported for it alone; joblib reads
 the files written now.
 """
