@@ -46,6 +46,30 @@ def test_the_mapped_table_embeds_exactly_as_the_loaded_one_and_is_written_once(t
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [path.name]  # no scratch file left
 
 
+def test_a_damaged_file_is_written_again(tmp_path: Path) -> None:
+    encoder = loaded_encoder()
+    before = encoder.encode(TEXTS)
+    path = map_token_table(encoder, tmp_path)
+    assert path is not None
+    piece = encoder._tokenizer.encode(TEXTS[0], out_type=int)[2]  # a piece the texts use
+    with open(path, "r+b") as fh:  # a byte of its row flipped
+        np.lib.format.read_magic(fh)
+        np.lib.format.read_array_header_1_0(fh)
+        where = fh.tell() + piece * encoder._backend.table.shape[1]
+        fh.seek(where)
+        byte = fh.read(1)
+        fh.seek(where)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    assert not np.array_equal(encoder.encode(TEXTS), before)  # the mapping reads the damage
+    for damage in ("flipped", "truncated"):
+        if damage == "truncated":
+            with open(path, "r+b") as fh:
+                fh.truncate(1 << 20)
+        again = loaded_encoder()
+        assert map_token_table(again, tmp_path) == path
+        assert np.array_equal(again.encode(TEXTS), before), damage
+
+
 def test_a_directory_that_cannot_be_written_leaves_the_table_in_memory(tmp_path: Path) -> None:
     (tmp_path / "var").write_text("a file where the directory should be")
     encoder = loaded_encoder()

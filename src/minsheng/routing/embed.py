@@ -11,7 +11,9 @@ keeps resident only the pages of the pieces its city's texts use (the 520 shippe
 8 MB) instead of the whole table. The mapping is read at random (no read-ahead) and starts from
 an uncached file, else the kernel maps the cached neighbours of every page touched and the table
 is soon resident again. The file is written once under `var_dir/cache`, named by the table's
-digest; where it cannot be written the table stays in memory as the library built it.
+digest, and read through at each start (about 0.1 s) to check it still holds that digest: a
+damaged file is written again, not mapped. Where it cannot be written the table stays in memory
+as the library built it.
 """
 
 from __future__ import annotations
@@ -63,37 +65,66 @@ def _cache_dir() -> Path:
 
 def map_token_table(encoder: Any, directory: Path) -> Path | None:
     """Swap the loaded encoder's in-memory token table for a read-only mapping of the same bytes
-    in `directory` (written there the first time); returns the file, or None when the table was
-    left in memory (an unknown encoder layout, or a directory that cannot be written)."""
+    in `directory` (written there the first time, and again when the file there no longer holds
+    them); returns the file, or None when the table was left in memory (an unknown encoder
+    layout, or a directory that cannot be written)."""
     backend: Any = getattr(encoder, "_backend", None)
     table = getattr(backend, "table", None)
     if not isinstance(table, np.ndarray) or table.dtype != np.uint8 or table.ndim != 2:
         return None
-    digest = hashlib.blake2b(np.ascontiguousarray(table).data, digest_size=8).hexdigest()
+    table = np.ascontiguousarray(table)
+    digest = _digest(table.data)
     path = directory / f"use-m3-token-table-{digest}.npy"
     try:
-        if not path.exists():
-            directory.mkdir(parents=True, exist_ok=True)
-            fd, scratch = tempfile.mkstemp(dir=directory, suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    np.save(fh, table)
-                    fh.flush()
-                    os.fsync(fh.fileno())  # clean pages: only those can be dropped from the cache below
-                os.replace(scratch, path)  # whole or absent: another process may be writing it too
-            finally:
-                if os.path.exists(scratch):
-                    os.unlink(scratch)
+        if not _holds(path, digest, table.shape):
+            _write(path, table)
         mapped = np.load(path, mmap_mode="r")
         _read_at_random(path, mapped)
     except (OSError, ValueError) as exc:
         log.warning("句向量词表无法映射到文件 %s，保留在内存中：%s", path, exc)
         return None
-    if mapped.shape != table.shape or mapped.dtype != table.dtype:
-        log.warning("句向量词表文件 %s 与模型不符，保留在内存中", path)
-        return None
     backend.table = mapped
     return path
+
+
+def _digest(data: Any) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def _holds(path: Path, digest: str, shape: tuple[int, ...]) -> bool:
+    """The file holds the table: its header says uint8 of this shape and its data has this digest
+    (read, not mapped, so checking it leaves nothing resident; a damaged file would route every
+    request on wrong embeddings)."""
+    try:
+        with open(path, "rb") as fh:
+            version = np.lib.format.read_magic(fh)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            found_shape, fortran, dtype = read_header(fh)
+            if found_shape != shape or fortran or dtype != np.uint8:
+                return False
+            data = hashlib.blake2b(digest_size=8)
+            while chunk := fh.read(1 << 20):
+                data.update(chunk)
+            return data.hexdigest() == digest
+    except FileNotFoundError:
+        return False
+    except ValueError:  # not an .npy file
+        return False
+
+
+def _write(path: Path, table: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, scratch = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, table)
+            fh.flush()
+            os.fsync(fh.fileno())  # clean pages: only those can be dropped from the cache below
+        os.replace(scratch, path)  # whole or absent: another process may be writing it too
+    finally:
+        if os.path.exists(scratch):
+            os.unlink(scratch)
 
 
 def _read_at_random(path: Path, mapped: np.memmap) -> None:
