@@ -44,6 +44,7 @@ def test_the_mapped_table_embeds_exactly_as_the_loaded_one_and_is_written_once(t
     assert map_token_table(again, tmp_path / "cache") == path
     assert path.stat().st_mtime_ns == written
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [path.name]  # no scratch file left
+    assert path.stat().st_mode & 0o777 == 0o644
 
 
 def test_a_damaged_file_is_written_again(tmp_path: Path) -> None:

@@ -121,6 +121,7 @@ def _write(path: Path, table: np.ndarray) -> None:
             np.save(fh, table)
             fh.flush()
             os.fsync(fh.fileno())  # clean pages: only those can be dropped from the cache below
+        os.chmod(scratch, 0o644)  # public model data, for every process of the deployment (mkstemp: 0600)
         os.replace(scratch, path)  # whole or absent: another process may be writing it too
     finally:
         if os.path.exists(scratch):
