@@ -73,7 +73,9 @@ def map_token_table(encoder: Any, directory: Path) -> Path | None:
     if not isinstance(table, np.ndarray) or table.dtype != np.uint8 or table.ndim != 2:
         return None
     table = np.ascontiguousarray(table)
-    digest = _digest(table.data)
+    hasher = _hasher()
+    hasher.update(table.data)
+    digest = hasher.hexdigest()
     path = directory / f"use-m3-token-table-{digest}.npy"
     try:
         if not _holds(path, digest, table.shape):
@@ -87,8 +89,8 @@ def map_token_table(encoder: Any, directory: Path) -> Path | None:
     return path
 
 
-def _digest(data: Any) -> str:
-    return hashlib.blake2b(data, digest_size=8).hexdigest()
+def _hasher() -> Any:
+    return hashlib.blake2b(digest_size=8)
 
 
 def _holds(path: Path, digest: str, shape: tuple[int, ...]) -> bool:
@@ -103,13 +105,8 @@ def _holds(path: Path, digest: str, shape: tuple[int, ...]) -> bool:
             found_shape, fortran, dtype = read_header(fh)
             if found_shape != shape or fortran or dtype != np.uint8:
                 return False
-            data = hashlib.blake2b(digest_size=8)
-            while chunk := fh.read(1 << 20):
-                data.update(chunk)
-            return data.hexdigest() == digest
-    except FileNotFoundError:
-        return False
-    except ValueError:  # not an .npy file
+            return hashlib.file_digest(fh, _hasher).hexdigest() == digest  # from the data's start on
+    except (FileNotFoundError, ValueError):  # no file, or not an .npy file
         return False
 
 

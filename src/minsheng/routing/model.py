@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import pickle
 import platform
 from dataclasses import dataclass, field
@@ -85,8 +84,7 @@ class _Unpickler(pickle.Unpickler):
 def _read(path: Path) -> Any:
     try:
         with gzip.open(path, "rb") as fh:
-            data = fh.read()
-        return _Unpickler(io.BytesIO(data)).load()
+            return _Unpickler(fh).load()
     except (gzip.BadGzipFile, _WrittenByJoblib):  # joblib's own pickles, compressed or not
         import joblib
 
