@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     secret_key: str = ""
     timezone: str = "Asia/Shanghai"
     token_ttl_seconds: int = 12 * 3600
+    # wrong passwords before sign-in is refused (429) for a while: per user name from anywhere
+    # (guessing one account), per client address over any names (guessing many)
+    login_max_failures_per_user: int = 10
+    login_max_failures_per_address: int = 30
+    login_window_seconds: int = 15 * 60
     max_attachment_bytes: int = 10 * 1024 * 1024
     allowed_attachment_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp", "application/pdf")
     routing_model_path: Path | None = None

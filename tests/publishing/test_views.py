@@ -84,3 +84,17 @@ def test_a_proposal_becomes_a_typical_case_in_the_columns_shape(client, login, d
     assert "【领衔代表】沈建华，市人大代表（当湖街道代表团）" in body
     assert "【代表感言】办理认真，感谢。" in body and "王建国" not in body and "13912345678" not in body
     assert item["topic"] == "城乡建设" and item["unit_name"] == "市住房和城乡建设局"
+
+
+def test_what_the_editor_types_is_redacted_before_it_is_published(client, login) -> None:
+    cid = closed_case(client, login)  # citizen 张三丰, phone 13812345678
+    item = tc(client, login, "supervisor", "", 201, source_kind="case", source_id=cid, reason="快速响应，群众满意")
+    tid = item["id"]
+    written = tc(client, login, "editor", f"/{tid}/write", title="张三丰反映的广场舞噪声一小时化解",
+                 body=item["proposed_body"] + "\n编者按：张三丰（13812345678，东湖路88号3幢）对结果很满意。")
+    assert "编者按" in written["body"]
+    tc(client, login, "editor", f"/{tid}/submit")
+    tc(client, login, "leader", f"/{tid}/approve")
+    page = client.get(f"/public/typical-cases/{tid}").text
+    assert "编者按" in page and "广场舞噪声一小时化解" in page
+    assert not [w for w in ("张三丰", "13812345678", "88号", "3幢") if w in page]

@@ -102,3 +102,19 @@ def test_one_look_up_for_a_batch_finds_what_each_look_up_would(db, actors, fake_
         together = find_duplicates_many(s, queries, window_hours=72, radius_m=200)
     assert together == one_by_one
     assert sum(1 for found in together if found) >= 4  # the batch found something to compare
+
+
+def test_proposed_duplicates_are_shown_only_to_viewers_who_may_see_them(client, login, routed) -> None:
+    """The suggestions name other cases and quote them: a unit sees only those in its own scope."""
+    from tests.cases.test_views import act, create
+
+    ct, city, zjj = login("calltaker"), login("citydisp"), login("zjj")
+    first = create(client, ct, content=FIRST, address="")["id"]
+    act(client, city, first, "assign", unit="ZFJ")
+    second = create(client, ct, content=AGAIN, address="")["id"]
+    act(client, city, second, "assign", unit="ZJJ")
+    as_centre = client.get(f"/api/v1/cases/{second}", headers=city).json()["suggestions"]["duplicates"]
+    assert [d["id"] for d in as_centre] == [first]
+    assert client.get(f"/api/v1/cases/{first}", headers=zjj).status_code == 404
+    as_zjj = client.get(f"/api/v1/cases/{second}", headers=zjj).json()["suggestions"]
+    assert as_zjj["duplicates"] == [] and as_zjj["category"] == "SZ02"  # the rest of the suggestion stays

@@ -1,5 +1,10 @@
 """FastAPI dependencies: database sessions, the acting user (bearer token, API key or cookie).
 
+A console's session cookie is accepted on the API too (the console links to attachments and
+exports), but a state-changing request that authenticates by the cookie alone must carry the
+console's CSRF token (`X-CSRF-Token`): a cookie is sent by the browser on requests that other
+pages forge, a header is not.
+
 FastAPI runs every plain `def` dependency in its thread pool, a hop that costs more than most of
 these do. So the cheap ones are `async def` and only real database work goes to the pool: an actor
 not in the cache is read there, and a write session's commit (or rollback) runs there.
@@ -7,6 +12,8 @@ not in the cache is read there, and a write session's commit (or rollback) runs 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -86,13 +93,43 @@ async def read_session(db: Annotated[Database, Depends(database)]) -> AsyncItera
     await run_in_threadpool(_end, session, True)
 
 
-def _credential(request: Request) -> str | None:
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def csrf_token_for(session_token: str) -> str:
+    """The console's CSRF token for a session cookie's token."""
+    key = get_settings().resolved_secret_key().encode()
+    return hmac.new(key, b"csrf|" + session_token.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (behind a proxy, uvicorn puts the forwarded one here for trusted proxies)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _header_credential(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
     if request.headers.get("x-api-key"):
         return request.headers["x-api-key"].strip()
-    return request.cookies.get(SESSION_COOKIE)
+    return None
+
+
+def _credential(request: Request) -> str | None:
+    return _header_credential(request) or request.cookies.get(SESSION_COOKIE)
+
+
+def cookie_without_csrf(request: Request) -> bool:
+    """A state-changing request authenticated by the session cookie alone, without the CSRF token
+    that the console's own pages send."""
+    if request.method in SAFE_METHODS or _header_credential(request):
+        return False
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return False
+    sent = request.headers.get("x-csrf-token", "")
+    return not hmac.compare_digest(sent, csrf_token_for(cookie))
 
 
 def _cached_actor(credential: str) -> Actor | None:
@@ -101,9 +138,12 @@ def _cached_actor(credential: str) -> Actor | None:
 
 
 def known_actor(request: Request) -> Actor | None:
-    """The caller's actor if the cache holds it (no I/O; the same bound as `current_actor`)."""
+    """The caller's actor if the cache holds it (no I/O; the same bound as `current_actor`), for a
+    request `current_actor` would let through."""
     credential = _credential(request)
-    return _cached_actor(credential) if credential else None
+    if not credential or cookie_without_csrf(request):
+        return None
+    return _cached_actor(credential)
 
 
 def _resolve(db: Database, credential: str) -> Actor:
@@ -145,6 +185,8 @@ async def current_actor(request: Request, db: Annotated[Database, Depends(databa
     credential = _credential(request)
     if not credential:
         raise Unauthorized()
+    if cookie_without_csrf(request):
+        raise Forbidden("请求来源不明：使用登录会话调用接口时须附带 X-CSRF-Token")
     return await _actor(db, credential)
 
 
@@ -155,12 +197,23 @@ async def staff_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
     return actor
 
 
+async def intake_actor(actor: Annotated[Actor, Depends(staff_actor)]) -> Actor:
+    """Staff whose role takes in requests (not leaders' read-only accounts, not editors);
+    integration clients file through /api/v1/intake/{system} and Open311."""
+    from minsheng.cases.permissions import may_create
+
+    if not may_create(actor.role):
+        raise Forbidden("当前角色不能受理诉求")
+    return actor
+
+
 # A row id in a path: bounded to the database's integer range (PostgreSQL INTEGER) so that a
 # huge number is a 422, not an out-of-range error from the database.
 MAX_ROW_ID = 2_147_483_647
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 StaffActor = Annotated[Actor, Depends(staff_actor)]
+IntakeActor = Annotated[Actor, Depends(intake_actor)]
 # "function" scope: commit before the response is sent (the default "request" scope would commit
 # after the client already has its 200, so a crash or a failed commit would contradict the answer).
 WriteSession = Annotated[Session, Depends(write_session, scope="function")]

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 from minsheng.cases.models import Case
 from minsheng.cases.rows import lock_case, require
 from minsheng.cases.schemas import RATING_LABELS, ActionBody
+from minsheng.cases.service import ensure_visible
 from minsheng.cases.workflow import Action
 from minsheng.directory import service as directory
 from minsheng.directory.actors import Actor
 from minsheng.directory.models import Team, Unit
-from minsheng.errors import Conflict, InvalidField
+from minsheng.errors import Conflict, InvalidField, NotFound
 
 Result = tuple[str, dict[str, Any]]
 LEVEL_UP = {"village": "town", "town": "city", "city": "city"}
@@ -37,6 +38,8 @@ def set_handling_unit(session: Session, case: Case, unit: Unit) -> None:
 
 def _assign(session: Session, case: Case, body: ActionBody, actor: Actor, now: datetime) -> Result:
     unit = directory.get_unit(session, require(body.unit, "unit", "承办单位"))
+    if not (actor.sees_everything or actor.role == "admin" or unit.path.startswith(actor.unit_path)):
+        raise InvalidField("unit", f"只能派给本单位及下级单位；需由 {unit.name} 办理的，请退单或提级由上级派单")
     if body.category:
         cat = directory.get_category(session, body.category)
         case.category_code, case.track = cat.code, cat.track
@@ -62,6 +65,8 @@ def _sign(session: Session, case: Case, body: ActionBody, actor: Actor, now: dat
 
 def _dispatch_team(session: Session, case: Case, body: ActionBody, actor: Actor, now: datetime) -> Result:
     team = directory.get_team(session, require(body.team, "team", "处置队伍"))
+    if team.code not in {t.code for t in directory.commanded_teams(session, actor, case.town_code)}:
+        raise InvalidField("team", f"{team.name} 不归本单位调度")
     if team.status == "off_duty":
         raise Conflict(f"{team.name} 不在岗，不能派遣")
     case.team_code = team.code
@@ -170,6 +175,10 @@ def _merge(session: Session, case: Case, body: ActionBody, actor: Actor, now: da
     if master_id == case.id:
         raise InvalidField("master_case_id", "不能合并到自身")
     master = lock_case(session, master_id)
+    try:
+        ensure_visible(session, master, actor)
+    except NotFound:  # another unit's case does not exist for this actor
+        raise InvalidField("master_case_id", "找不到该主案件") from None
     if master.status == "closed" or master.merged:
         raise InvalidField("master_case_id", f"主案件 {master.number} 已办结或本身是重复件")
     case.master_case_id = master.id

@@ -32,12 +32,20 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "citizen": frozenset({A.CALLBACK}),
     "admin": frozenset(Action),
 }
+# Roles that take in new requests (leaders only read; editors only write public pages; integration
+# clients and citizens file through their own channels).
+INTAKE_ROLES = frozenset({"call_taker", "city_dispatcher", "town_dispatcher", "handler", "team_member",
+                          "supervisor", "admin"})
 # Actions taken by the handling unit itself (or a unit above it in the command tree).
 UNIT_ACTIONS = frozenset({A.RETURN, A.SIGN, A.DISPATCH_TEAM, A.ARRIVE, A.FEEDBACK})
 
 
 def role_may(role: str, action: Action) -> bool:
     return action in ROLE_ACTIONS.get(role, frozenset())
+
+
+def may_create(role: str) -> bool:
+    return role in INTAKE_ROLES
 
 
 def unit_covers(user_unit_path: str, case_unit_path: str | None) -> bool:

@@ -66,6 +66,17 @@ def summaries(session: Session, cases: list[Case]) -> list[CaseSummary]:
     return [CaseSummary(**_summary_fields(c, names, clocks.get(c.id, []))) for c in cases]
 
 
+def visible_suggestions(session: Session, case: Case, actor: Actor) -> dict[str, Any] | None:
+    """The case's routing suggestions, with proposed duplicates narrowed to cases the viewer may
+    see (they name other cases, and quote their content)."""
+    suggestions = case.suggestions
+    duplicates = (suggestions or {}).get("duplicates") or []
+    if not suggestions or not duplicates:
+        return suggestions
+    visible = queries.visible_ids(session, actor, [int(d["id"]) for d in duplicates if "id" in d])
+    return {**suggestions, "duplicates": [d for d in duplicates if d.get("id") in visible]}
+
+
 def detail(session: Session, case: Case, actor: Actor) -> CaseDetail:
     names = Names(session)
     fields = _summary_fields(case, names, _clocks(session, [case]).get(case.id, []))
@@ -79,7 +90,7 @@ def detail(session: Session, case: Case, actor: Actor) -> CaseDetail:
         rating_comment=case.rating_comment, reopen_count=case.reopen_count,
         assigned_at=case.assigned_at, signed_at=case.signed_at, dispatched_at=case.dispatched_at,
         arrived_at=case.arrived_at, replied_at=case.replied_at, closed_at=case.closed_at,
-        rated_at=case.rated_at, suggestions=case.suggestions,
+        rated_at=case.rated_at, suggestions=visible_suggestions(session, case, actor),
         allowed_actions=allowed_for(session, case, actor),
         timeline=[EventOut.model_validate(e) for e in queries.timeline(session, case.id)],
         attachments=[

@@ -88,6 +88,13 @@ def get_case(session: Session, actor: Actor, case_id: int) -> Case:
     return case
 
 
+def visible_ids(session: Session, actor: Actor, ids: list[int]) -> set[int]:
+    """Those of `ids` that are cases this actor may see."""
+    if not ids:
+        return set()
+    return set(session.scalars(scoped(session, actor, select(Case.id).where(Case.id.in_(ids)))))
+
+
 def timeline(session: Session, case_id: int) -> list[CaseEvent]:
     return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))
 

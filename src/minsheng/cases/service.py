@@ -75,17 +75,41 @@ def ensure_visible(session: Session, case: Case, actor: Actor) -> None:
         raise NotFound()
 
 
-def _permitted(actor: Actor, action: wf.Action, case_path: str | None) -> bool:
+def commands_case(session: Session, case: Case, actor: Actor, case_path: str | None) -> bool:
+    """Whether the actor's unit directs this case: the city centre any case; a unit below it, a
+    case handled in its subtree or, not yet handed to a unit, one its subtree commands or (a town
+    sub-centre) one in its town. Seeing a case is wider: a town sees every case in the town,
+    including those a city department handles, which it may not reassign, suspend or escalate."""
+    if actor.sees_everything or actor.role == "admin":
+        return True
+    if case.unit_code is not None:
+        return unit_covers(actor.unit_path, case_path)
+    if unit_covers(actor.unit_path, unit_path(session, case.command_unit_code)):
+        return True
+    unit = session.get(Unit, actor.unit_code)
+    return unit is not None and unit.kind == "town_centre" and bool(unit.town_code) and unit.town_code == case.town_code
+
+
+def _permitted(actor: Actor, action: wf.Action, case_path: str | None, commands: bool) -> bool:
+    """Role first; then the handling unit's own actions need the case in the actor's subtree,
+    and the others need the actor to direct the case (`commands_case`)."""
     if not role_may(actor.role, action):
         return False
-    return action not in UNIT_ACTIONS or actor.role == "admin" or unit_covers(actor.unit_path, case_path)
+    if actor.role == "admin":
+        return True
+    return unit_covers(actor.unit_path, case_path) if action in UNIT_ACTIONS else commands
+
+
+def _authority(session: Session, case: Case, actor: Actor) -> tuple[str | None, bool]:
+    case_path = unit_path(session, case.unit_code)
+    return case_path, commands_case(session, case, actor, case_path)
 
 
 def allowed_for(session: Session, case: Case, actor: Actor) -> list[str]:
     """The workflow's allowed actions that this actor's role and unit may take now."""
-    case_path = unit_path(session, case.unit_code)
+    case_path, commands = _authority(session, case, actor)
     return [action.value for action in wf.allowed_actions(state_of(case))
-            if _permitted(actor, action, case_path) and refusal(session, case, actor, action) is None]
+            if _permitted(actor, action, case_path, commands) and refusal(session, case, actor, action) is None]
 
 
 def record_event(
@@ -224,7 +248,7 @@ def do_action(session: Session, case_id: int, action: str, body: ActionBody, act
     if act.value not in allowed:
         if act in wf.allowed_actions(state_of(case)):
             error = refusal(session, case, actor, act) if _permitted(
-                actor, act, unit_path(session, case.unit_code)) else None
+                actor, act, *_authority(session, case, actor)) else None
             if error is not None:
                 error.extra["allowed_actions"] = allowed
                 raise error

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from minsheng.api.deps import CurrentActor, ReadSession, RowId, StaffActor, WriteSession, database, known_actor
+from minsheng.api.deps import IntakeActor, ReadSession, RowId, StaffActor, WriteSession, database, known_actor
 from minsheng.api.group_commit import GroupCommits
 from minsheng.api.lean import LeanRoute
 from minsheng.cases import hooks, present, queries, service
@@ -17,6 +17,7 @@ from minsheng.cases.attachments import attachment_path, do_attach
 from minsheng.cases.batch import do_create_cases
 from minsheng.cases.contact import reveal_contact
 from minsheng.cases.models import Case
+from minsheng.cases.permissions import may_create
 from minsheng.cases.schemas import ActionBody, CaseCreate, CaseCreated, CaseDetail, CasePage, ContactOut
 from minsheng.clock import utcnow
 from minsheng.db import Database, get_db
@@ -46,7 +47,7 @@ def _look_ahead(db: Database, items: list[tuple[CaseCreate, Actor]]) -> None:
 _intake = GroupCommits(_create_many, _create_one, ahead=_look_ahead)
 
 
-async def create_case(body: CaseCreate, actor: CurrentActor,
+async def create_case(body: CaseCreate, actor: IntakeActor,
                       db: Annotated[Database, Depends(database)]) -> CaseCreated:
     return await _intake.of(db).submit((body, actor))
 
@@ -59,7 +60,7 @@ class _IntakeRoute(LeanRoute):
         if request.headers.get("content-type") != "application/json":
             return None
         actor = known_actor(request)
-        if actor is None:
+        if actor is None or not may_create(actor.role):  # the usual way answers it (401 / 403)
             return None
         try:
             body = CaseCreate.model_validate_json(await request.body())
@@ -89,7 +90,7 @@ def list_cases(
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="案件详情（含时间线和可执行操作）")
-def get_case(case_id: RowId, actor: CurrentActor, session: ReadSession) -> CaseDetail:
+def get_case(case_id: RowId, actor: StaffActor, session: ReadSession) -> CaseDetail:
     return present.detail(session, queries.get_case(session, actor, case_id), actor)
 
 

@@ -24,7 +24,7 @@ class Actor:
     @property
     def sees_everything(self) -> bool:
         """The city centre (the root of the command tree) sees every case."""
-        return self.unit_path.count("/") == 2 and self.role != "team_member"
+        return self.unit_path.count("/") == 2 and self.role not in ("team_member", "integration")
 
 
 def system_actor(centre_code: str = "SZZX") -> Actor:

@@ -13,10 +13,13 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minsheng.attempts import TooManyAttempts, key_of, over_limit, record_failure
 from minsheng.cases.permissions import ROLES
+from minsheng.db import Database
 from minsheng.directory.actors import Actor
 from minsheng.directory.models import ApiKey, Unit, User
 from minsheng.errors import InvalidField, Unauthorized
+from minsheng.settings import get_settings
 
 _hasher = PasswordHasher()
 API_KEY_PREFIX = "msk_"
@@ -64,6 +67,28 @@ def authenticate(session: Session, username: str, password: str) -> User:
     if user is None or not user.active or not verify_password(user.password_hash, password):
         raise Unauthorized("用户名或密码错误")
     return user
+
+
+def sign_in(db: Database, username: str, password: str, client: str, *, now: datetime) -> tuple[int, str]:
+    """(user id, role) for the right password; wrong ones are counted (minsheng.attempts) and,
+    past the limits in settings, every attempt is refused with TooManyAttempts until the window
+    has moved on, right password or not, so guessing cannot go on at argon2's pace."""
+    settings = get_settings()
+    user_key, address_key = key_of("login-u", username.casefold()), key_of("login-ip", client)
+    with db.session() as session:
+        if over_limit(session, [
+                ("login-u", user_key, settings.login_max_failures_per_user, settings.login_window_seconds),
+                ("login-ip", address_key, settings.login_max_failures_per_address, settings.login_window_seconds)],
+                now):
+            raise TooManyAttempts(f"登录失败次数过多，请 {settings.login_window_seconds // 60} 分钟后再试")
+        try:
+            user = authenticate(session, username, password)
+        except Unauthorized:
+            record_failure(session, [("login-u", user_key), ("login-ip", address_key)], now,
+                           settings.login_window_seconds)
+            session.commit()
+            raise
+        return user.id, user.role
 
 
 def do_create_user(session: Session, username: str, password: str, role: str, unit_code: str, *,

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from minsheng.cases.models import Case
@@ -97,6 +97,16 @@ def get_team(session: Session, code: str) -> Team:
     return team
 
 
+def commanded_teams(session: Session, actor: Actor, town: str | None) -> list[Team]:
+    """The duty teams this actor may dispatch: its unit's subtree's; for a unit without teams of
+    its own (a city department), the teams of the case's town."""
+    stmt = select(Team).join(Unit, Unit.code == Team.unit_code)
+    mine = list(session.scalars(stmt.where(Unit.path.startswith(actor.unit_path)).order_by(Team.code)))
+    if not mine and town:
+        mine = list(session.scalars(select(Team).where(Team.town_code == town).order_by(Team.code)))
+    return mine
+
+
 def units_below(session: Session, actor: Actor) -> list[str]:
     return list(session.scalars(select(Unit.code).where(Unit.path.startswith(actor.unit_path))))
 
@@ -115,6 +125,8 @@ def case_scope(session: Session, actor: Actor) -> ColumnElement[bool] | None:
     """
     if actor.role == "team_member":
         return Case.team_code == (actor.team_code or "")
+    if actor.role == "integration":  # reads back only through its own channel (integrations.status)
+        return false()
     if actor.sees_everything:
         return None
     unit = session.get(Unit, actor.unit_code)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Depends, Form, Request
 from pydantic import BaseModel
 
-from minsheng.api.deps import CurrentActor, ReadSession, signer
+from minsheng.api.deps import CurrentActor, ReadSession, client_address, database, signer
+from minsheng.clock import utcnow
+from minsheng.db import Database
 from minsheng.directory import reads
-from minsheng.directory.security import authenticate
+from minsheng.directory.security import sign_in
 
 router = APIRouter(prefix="/api/v1", tags=["directory"])
 
@@ -20,10 +22,11 @@ class TokenOut(BaseModel):
 
 
 @router.post("/auth/token", response_model=TokenOut, summary="登录，换取访问令牌")
-def issue_token(username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=200)],
-                session: ReadSession) -> TokenOut:
-    user = authenticate(session, username, password)
-    return TokenOut(access_token=signer().issue(user.id))
+def issue_token(request: Request, username: Annotated[str, Form(max_length=64)],
+                password: Annotated[str, Form(max_length=200)],
+                db: Annotated[Database, Depends(database)]) -> TokenOut:
+    user_id, _ = sign_in(db, username, password, client_address(request), now=utcnow())
+    return TokenOut(access_token=signer().issue(user_id))
 
 
 @router.get("/me", summary="当前用户")

@@ -59,6 +59,8 @@ class ViewerScope:
 def viewer_scope(session: Session, actor: Actor) -> ViewerScope:
     if actor.role == "team_member":
         return ViewerScope(everything=False, team=actor.team_code or "")
+    if actor.role == "integration":  # sees no case (as case_scope)
+        return ViewerScope(everything=False)
     if actor.sees_everything:
         return ViewerScope(everything=True)
     unit = session.get(Unit, actor.unit_code)

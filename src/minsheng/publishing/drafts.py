@@ -45,6 +45,19 @@ def case_draft(session: Session, case: Case) -> tuple[str, str, str, str]:
     return title, body, (category.name if category else ""), unit_name
 
 
+def source_names(session: Session, source_kind: str, source_id: int) -> set[str]:
+    """The private people a typical case's source names (the citizen of a case; the people in a
+    proposal's handling record other than the proposer and co-signers, who are public)."""
+    if source_kind == "case":
+        case = session.get(Case, source_id)
+        return {case.citizen_name} if case is not None and case.citizen_name else set()
+    from minsheng.proposals import queries as proposal_queries
+    from minsheng.proposals.publication import names_in_record
+
+    p = session.get(Proposal, source_id)
+    return names_in_record(p, proposal_queries.records(session, p.id)) if p is not None else set()
+
+
 def proposal_draft(session: Session, p: Proposal) -> tuple[str, str, str, str]:
     """(title, body, topic, unit name) for a proposal, from its public page's draft or published text."""
     column = COLUMN[p.kind]

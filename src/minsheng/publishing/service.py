@@ -19,8 +19,9 @@ from minsheng.directory.actors import Actor
 from minsheng.errors import Conflict, Forbidden, InvalidField, NotFound
 from minsheng.proposals import queries as proposal_queries
 from minsheng.publishing import workflow as wf
-from minsheng.publishing.drafts import case_draft, proposal_draft
+from minsheng.publishing.drafts import case_draft, proposal_draft, source_names
 from minsheng.publishing.models import TypicalCase, TypicalCaseEvent
+from minsheng.publishing.redaction import redact_text
 
 
 class _In(BaseModel):
@@ -121,7 +122,10 @@ def do_write(session: Session, typical_case_id: int, body: WriteBody, actor: Act
              now: datetime | None = None) -> TypicalCase:
     now = now or utcnow()
     tc = _act(session, typical_case_id, wf.Action.WRITE, actor, now)
-    tc.title, tc.body, tc.edited_by_name = body.title, body.body, actor.label
+    # what the editor typed goes through the draft's redaction: nothing personal slips out by hand
+    names = source_names(session, tc.source_kind, tc.source_id)
+    tc.title, tc.body = redact_text(body.title, names), redact_text(body.body, names)
+    tc.edited_by_name = actor.label
     return tc
 
 

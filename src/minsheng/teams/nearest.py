@@ -11,12 +11,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minsheng.cases.models import Case
+from minsheng.directory import service as directory
 from minsheng.directory.actors import Actor
-from minsheng.directory.models import Team, Unit
 from minsheng.teams.board import on_shift_counts
 
 EARTH_RADIUS_KM = 6371.0088
@@ -75,10 +74,7 @@ def rank(teams: Sequence[Candidate], point: tuple[float, float] | None, town: st
 
 def candidate_teams(session: Session, actor: Actor, town: str | None) -> list[Candidate]:
     """The teams this actor commands (its unit's subtree); for a unit without teams, the case's town."""
-    stmt = select(Team).join(Unit, Unit.code == Team.unit_code)
-    mine = list(session.scalars(stmt.where(Unit.path.startswith(actor.unit_path)).order_by(Team.code)))
-    if not mine and town:
-        mine = list(session.scalars(select(Team).where(Team.town_code == town).order_by(Team.code)))
+    mine = directory.commanded_teams(session, actor, town)
     shifts = on_shift_counts(session, [t.code for t in mine])
     return [Candidate(t.code, t.name, t.town_code, t.status, t.base_lng, t.base_lat, shifts.get(t.code, 0))
             for t in mine]

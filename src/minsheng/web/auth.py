@@ -8,7 +8,6 @@ even where SameSite does not protect.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Callable
 from typing import Annotated
@@ -16,11 +15,10 @@ from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 
-from minsheng.api.deps import SESSION_COOKIE, database, request_actor
+from minsheng.api.deps import SESSION_COOKIE, csrf_token_for, database, request_actor
 from minsheng.db import Database
 from minsheng.directory.actors import Actor
 from minsheng.errors import Forbidden, Unauthorized
-from minsheng.settings import get_settings
 
 LOGIN_PATH = "/login"
 LANDING = {
@@ -47,11 +45,6 @@ AREAS: dict[str, frozenset[str]] = {
 
 def landing_for(role: str) -> str:
     return LANDING.get(role, "/queue")
-
-
-def csrf_token_for(session_token: str) -> str:
-    key = get_settings().resolved_secret_key().encode()
-    return hmac.new(key, b"csrf|" + session_token.encode(), hashlib.sha256).hexdigest()[:40]
 
 
 def _to_login(request: Request) -> HTTPException:

@@ -10,9 +10,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from minsheng.api.deps import SESSION_COOKIE, ReadSession, request_actor, signer
+from minsheng.api.deps import SESSION_COOKIE, client_address, request_actor, signer
+from minsheng.attempts import TooManyAttempts
+from minsheng.clock import utcnow
+from minsheng.db import get_db
 from minsheng.directory.actors import Actor
-from minsheng.directory.security import authenticate
+from minsheng.directory.security import sign_in
 from minsheng.errors import NotFound, Unauthorized
 from minsheng.settings import get_settings
 from minsheng.web.auth import Csrf, landing_for
@@ -29,7 +32,6 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _quiet_actor(request: Request) -> Actor | None:
-    from minsheng.db import get_db
 
     try:
         return request_actor(request, get_db())
@@ -64,7 +66,7 @@ def login_page(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/login")
-def login(request: Request, session: ReadSession, username: Annotated[str, Form(max_length=64)],
+def login(request: Request, username: Annotated[str, Form(max_length=64)],
           password: Annotated[str, Form(max_length=200)], next: Annotated[str, Form()] = "",
           login_token: Annotated[str, Form(max_length=100)] = "") -> Response:
     expected = request.cookies.get(LOGIN_COOKIE, "")
@@ -72,13 +74,14 @@ def login(request: Request, session: ReadSession, username: Annotated[str, Form(
         return _login_form(request, status_code=403, error="登录页面已过期，请重新输入后登录", username=username,
                            next=_safe_next(next) or "")
     try:
-        user = authenticate(session, username.strip(), password)
-    except Unauthorized as exc:
-        return _login_form(request, status_code=401, error=exc.message, username=username, next=_safe_next(next) or "")
-    response = RedirectResponse(_safe_next(next) or landing_for(user.role), status_code=303)
+        user_id, role = sign_in(get_db(), username.strip(), password, client_address(request), now=utcnow())
+    except (Unauthorized, TooManyAttempts) as exc:
+        return _login_form(request, status_code=exc.status_code, error=exc.message, username=username,
+                           next=_safe_next(next) or "")
+    response = RedirectResponse(_safe_next(next) or landing_for(role), status_code=303)
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     settings = get_settings()
-    response.set_cookie(SESSION_COOKIE, signer().issue(user.id), max_age=settings.token_ttl_seconds,
+    response.set_cookie(SESSION_COOKIE, signer().issue(user_id), max_age=settings.token_ttl_seconds,
                         httponly=True, samesite="lax", secure=settings.base_url.startswith("https://"))
     return response
 

@@ -1,25 +1,23 @@
 """Looking up one's own case and rating it, with wrong guesses rate-limited.
 
-Rate limiting counts failed look-ups in a table (citizen_lookup_failures), per client address and
-per case number, in sliding windows (defaults: 5 per number per 15 minutes, 20 per address per
-hour). A table rather than an in-process window because the app runs as several processes behind
-a load balancer; the keys are salted hashes, so the table holds no addresses or case numbers.
-Over the limit every attempt is refused, right or wrong, until the window has moved on.
+Rate limiting counts failed look-ups (minsheng.attempts), per client address and per case number,
+in sliding windows (defaults: 5 per number per 15 minutes, 20 per address per hour). Over the
+limit every attempt is refused, right or wrong, until the window has moved on.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minsheng.attempts import TooManyAttempts, key_of, over_limit, record_failure
 from minsheng.cases.models import Case
 from minsheng.cases.present import STATUS_LABELS
 from minsheng.cases.schemas import ActionBody, Rating
@@ -28,7 +26,6 @@ from minsheng.directory import service as directory
 from minsheng.directory.actors import Actor
 from minsheng.directory.models import Unit
 from minsheng.errors import DomainError
-from minsheng.integrations.models import LookupFailure
 from minsheng.integrations.settings import channel_settings
 from minsheng.settings import get_settings
 
@@ -37,26 +34,10 @@ STAGES = (("created_at", "受理"), ("assigned_at", "派单"), ("signed_at", "�
           ("replied_at", "反馈结果"), ("closed_at", "办结"))
 
 
-class TooManyAttempts(DomainError):
-    status_code = 429
-    code = "too_many_attempts"
-    message = "尝试次数过多，请稍后再试"
-
-
 class LookupFailed(DomainError):
     status_code = 404
     code = "lookup_failed"
     message = "案件编号或手机号后四位不正确"
-
-
-def _digest(scope: str, value: str) -> str:
-    key = get_settings().resolved_secret_key().encode()
-    return hmac.new(key, f"{scope}:{value}".encode(), hashlib.sha256).hexdigest()
-
-
-def _failures(session: Session, scope: str, key_hash: str, since: datetime) -> int:
-    return session.scalar(select(func.count()).select_from(LookupFailure).where(
-        LookupFailure.scope == scope, LookupFailure.key_hash == key_hash, LookupFailure.at > since)) or 0
 
 
 def _phone_tail(phone: str | None) -> str | None:
@@ -70,20 +51,17 @@ def lookup(session: Session, number: str, last4: str, client: str, *, now: datet
     The caller commits even when None comes back, so that the failure counts.
     """
     settings = channel_settings()
-    ip_key, case_key = _digest("ip", client), _digest("case", number)
-    if (_failures(session, "ip", ip_key, now - timedelta(seconds=settings.lookup_ip_window_seconds))
-            >= settings.lookup_max_failures_per_ip
-            or _failures(session, "case", case_key, now - timedelta(seconds=settings.lookup_case_window_seconds))
-            >= settings.lookup_max_failures_per_case):
+    ip_key, case_key = key_of("ip", client), key_of("case", number)
+    if over_limit(session, [
+            ("ip", ip_key, settings.lookup_max_failures_per_ip, settings.lookup_ip_window_seconds),
+            ("case", case_key, settings.lookup_max_failures_per_case, settings.lookup_case_window_seconds)], now):
         raise TooManyAttempts()
     case = session.scalars(select(Case).where(Case.number == number)).first()
     tail = _phone_tail(case.citizen_phone) if case is not None else None
     if case is not None and tail is not None and hmac.compare_digest(tail, last4):
         return case
-    horizon = now - timedelta(seconds=max(settings.lookup_ip_window_seconds, settings.lookup_case_window_seconds))
-    session.execute(delete(LookupFailure).where(LookupFailure.at < horizon))
-    session.add_all([LookupFailure(scope="ip", key_hash=ip_key, at=now),
-                     LookupFailure(scope="case", key_hash=case_key, at=now)])
+    record_failure(session, [("ip", ip_key), ("case", case_key)], now,
+                   max(settings.lookup_ip_window_seconds, settings.lookup_case_window_seconds))
     return None
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from minsheng.api.deps import WriteSession
+from minsheng.api.deps import WriteSession, client_address
 from minsheng.cases.schemas import RATING_LABELS, Rating
 from minsheng.clock import to_local, utcnow
 from minsheng.errors import Conflict, DomainError
@@ -44,7 +44,7 @@ def lookup(request: Request, session: WriteSession, number: Text = "", phone_las
     number, last4 = number.strip(), phone_last4.strip()
     if not number or len(last4) != 4 or not last4.isdigit():
         return _page(request, "lookup.html", 422, number=number, error="请输入案件编号和手机号码后四位数字")
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request)
     try:
         case = service.lookup(session, number, last4, client, now=utcnow())
     except service.TooManyAttempts as exc:

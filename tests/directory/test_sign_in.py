@@ -1,0 +1,64 @@
+"""Sign-in (directory.security.sign_in): wrong passwords are counted per user name and per client
+address, and past the limit every attempt is refused for the window. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from minsheng.attempts import TooManyAttempts
+from minsheng.clock import utcnow
+from minsheng.directory.security import sign_in
+from minsheng.errors import Unauthorized
+from minsheng.settings import get_settings
+from tests.conftest import PASSWORD
+
+
+def _token(client, username: str, password: str) -> int:  # type: ignore[no-untyped-def]
+    return int(client.post("/api/v1/auth/token", data={"username": username, "password": password}).status_code)
+
+
+def test_guessing_one_users_password_is_stopped_for_the_window(client) -> None:
+    most = get_settings().login_max_failures_per_user
+    assert [_token(client, "citydisp", f"guess-{i}") for i in range(most)] == [401] * most
+    refused = client.post("/api/v1/auth/token", data={"username": "citydisp", "password": PASSWORD})
+    assert refused.status_code == 429 and refused.json()["code"] == "too_many_attempts", refused.text
+    assert "分钟后再试" in refused.json()["message"]
+    assert _token(client, "supervisor", PASSWORD) == 200  # another account is not locked by it
+
+
+def test_the_window_moves_on(db) -> None:
+    settings = get_settings()
+    start = utcnow()
+    for i in range(settings.login_max_failures_per_user):
+        with pytest.raises(Unauthorized):
+            sign_in(db, "citydisp", f"guess-{i}", "10.0.0.1", now=start)
+    with pytest.raises(TooManyAttempts):
+        sign_in(db, "citydisp", PASSWORD, "10.0.0.2", now=start + timedelta(seconds=1))
+    later = start + timedelta(seconds=settings.login_window_seconds + 1)
+    user_id, role = sign_in(db, "citydisp", PASSWORD, "10.0.0.2", now=later)
+    assert role == "city_dispatcher" and user_id > 0
+
+
+def test_one_address_guessing_many_names_is_stopped(db) -> None:
+    settings = get_settings()
+    now = utcnow()
+    names = [f"nobody-{i}" for i in range(settings.login_max_failures_per_address)]
+    for name in names:
+        with pytest.raises(Unauthorized):
+            sign_in(db, name, "guess", "10.0.0.9", now=now)
+    with pytest.raises(TooManyAttempts):
+        sign_in(db, "citydisp", PASSWORD, "10.0.0.9", now=now)
+    assert sign_in(db, "citydisp", PASSWORD, "10.0.0.10", now=now)[1] == "city_dispatcher"
+
+
+def test_the_console_login_form_says_so_in_chinese(client) -> None:
+    from minsheng.web.session_views import login_token_in
+
+    for i in range(get_settings().login_max_failures_per_user):
+        _token(client, "dh_disp", f"guess-{i}")
+    token = login_token_in(client.get("/login").text)
+    resp = client.post("/login", data={"username": "dh_disp", "password": PASSWORD, "login_token": token},
+                       follow_redirects=False)
+    assert resp.status_code == 429 and "登录失败次数过多" in resp.text
