@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from minsheng.db import Database, insert_rows, make_engine
 from minsheng.events.models import OutboxMessage
@@ -83,3 +83,18 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(db: Database) -> None:
         assert _pid(engine) > 0
     finally:
         engine.dispose()
+
+
+def test_insert_rows_raises_sqlalchemys_errors_on_both_databases(db) -> None:
+    """A refused row is SQLAlchemy's IntegrityError / DataError, as through the ORM, whichever way
+    it went in (on PostgreSQL insert_rows writes through psycopg directly)."""
+    from minsheng.directory.models import Unit
+
+    table = Unit.__table__
+    with db.session() as s:
+        row = {k: v for k, v in s.execute(table.select().limit(1)).mappings().one().items()}
+    with pytest.raises(IntegrityError), db.session() as s:
+        insert_rows(s, table, [row])  # the same code again
+    if db.is_postgres:
+        with pytest.raises(DataError), db.session() as s:
+            insert_rows(s, table, [{**row, "code": "NUL", "name": "a\x00b"}])

@@ -268,8 +268,10 @@ def insert_rows(session: Any, table: Any, rows: list[dict[str, Any]], *, return_
             return list(session.execute(statement, rows).scalars())
         session.execute(table.insert(), rows)
         return []
+    from psycopg import Error as DriverError
     from psycopg import RawCursor
     from psycopg.types.json import Jsonb
+    from sqlalchemy.exc import DBAPIError
 
     keys = tuple(rows[0])
     json_keys = _json_columns(table, keys)
@@ -283,7 +285,13 @@ def insert_rows(session: Any, table: Any, rows: list[dict[str, Any]], *, return_
             chunk = rows[start:start + per_statement]
             params = [Jsonb(row[k]) if k in json_keys else row[k] for row in chunk for k in keys]
             build = _values_statement if len(chunk) <= _CACHED_ROWS else _values_statement.__wrapped__
-            cursor.execute(build(table.name, keys, len(chunk), tail), params, prepare=False)
+            statement = build(table.name, keys, len(chunk), tail)
+            try:
+                cursor.execute(statement, params, prepare=False)
+            except DriverError as exc:
+                # raised as SQLAlchemy's own execution raises it (IntegrityError, DataError, …), so
+                # callers and the API's handlers meet one kind of error however the row went in
+                raise DBAPIError.instance(statement, None, exc, DriverError) from exc
             if return_ids:
                 # a VALUES list is inserted in its order, and the serial ids are drawn in that order
                 ids.extend(sorted(row[0] for row in cursor.fetchall()))

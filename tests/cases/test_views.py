@@ -238,3 +238,34 @@ def test_read_endpoints(client, login) -> None:
     towns = client.get("/api/v1/divisions", params={"level": "town"}, headers=h).json()
     assert len(towns) == 9
     assert client.get("/api/v1/me", headers=h).json()["role"] == "leader"
+
+
+def test_text_search_takes_percent_and_underscore_literally(client, login) -> None:
+    ct, city = login("calltaker"), login("citydisp")
+    plain = create(client, ct, content="路灯不亮已经三天")["id"]
+    marked = create(client, ct, content="水费涨了50%_请核实")["id"]
+    for text, expected in (("_", [marked]), ("%", [marked]), ("50%_", [marked]), ("路灯", [plain])):
+        items = client.get("/api/v1/cases", params={"text": text}, headers=city).json()["items"]
+        assert [c["id"] for c in items] == expected, text
+
+
+def test_the_stored_file_is_named_by_its_checked_type_not_by_the_client(client, login, db) -> None:
+    from minsheng.cases.models import Attachment
+
+    city = login("citydisp")
+    cid = create(client, login("calltaker"))["id"]
+    jpeg = b"\xff\xd8\xff\xe0" + b"0" * 100
+    raw = ('--B\r\nContent-Disposition: form-data; name="file"; filename="照片.jp\x00g\x01"\r\n'
+           'Content-Type: image/jpeg\r\n\r\n').encode() + jpeg + b"\r\n--B--\r\n"  # as sent, not escaped
+    resp = client.post(f"/api/v1/cases/{cid}/attachments", content=raw,
+                       headers={**city, "content-type": "multipart/form-data; boundary=B"})
+    assert resp.status_code == 201 and resp.json()["filename"] == "照片.jpg", resp.text
+    with db.read_session() as s:
+        assert s.get(Attachment, resp.json()["id"]).storage_path.endswith(".jpg")
+    wav = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 32
+    as_webp = client.post(f"/api/v1/cases/{cid}/attachments", files={"file": ("a.webp", wav, "image/webp")},
+                          headers=city)
+    assert as_webp.status_code == 415, as_webp.text
+    webp = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
+    assert client.post(f"/api/v1/cases/{cid}/attachments", files={"file": ("a.webp", webp, "image/webp")},
+                       headers=city).status_code == 201

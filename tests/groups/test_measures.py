@@ -65,3 +65,12 @@ def test_measures_of_two_groups(client, login, fake_clock) -> None:
     assert later["formed"] == 0
     assert ok(client.get("/api/v1/stats/groups", headers=login("zd_disp")))["formed"] == 0
     assert ok(client.get("/api/v1/stats/groups", headers=login("zfj")))["formed"] == 2
+
+
+def test_a_period_without_a_time_zone_is_shanghai_time(client, login) -> None:
+    city = login("citydisp")
+    for since in ("2026-01-01T00:00:00", "2026-01-01"):
+        resp = client.get("/api/v1/stats/groups", params={"since": since, "until": "2026-12-31"}, headers=city)
+        assert resp.status_code == 200, resp.text
+    far = client.get("/api/v1/stats/groups", params={"since": "0001-01-01T00:00:00+14:00"}, headers=city)
+    assert far.status_code == 422 and far.json()["field"] == "since", far.text

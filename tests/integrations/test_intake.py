@@ -106,3 +106,33 @@ def test_the_sender_reads_back_what_became_of_its_request(client, make_key, logi
     assert out["public_answer"] == "已联系供水公司，今日修复"
     assert client.get(f"/api/v1/intake/110/{INTAKE['source_id']}", headers=key.headers).status_code == 403
     assert client.get("/api/v1/intake/12345/unknown", headers=key.headers).status_code == 404
+
+
+def test_a_request_that_loses_a_race_for_its_source_id_gets_the_winners_case(client, make_key, login, backend,
+                                                                             monkeypatch) -> None:
+    """Another writer commits the same (system, source id) between the intake's look-ups and its
+    INSERT (simulated: both look-ups miss once). The unique index refuses the row; the answer is
+    the case that won, not an error."""
+    import pytest
+
+    from minsheng.cases import service
+    from minsheng.integrations import intake
+
+    if backend != "postgresql":
+        pytest.skip("SQLite takes the write lock first (BEGIN IMMEDIATE): no race to lose")
+    key = make_key("12345")
+    won = client.post("/api/v1/cases", json={"channel": "12345", "content": "路灯不亮好几天", "address": "当湖街道",
+                                             "source_system": "12345", "source_id": "GD-RACE-1"},
+                      headers=login("calltaker"))
+    assert won.status_code == 201, won.text
+    real, calls = intake._existing, []
+
+    def first_misses(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return None if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(intake, "_existing", first_misses)
+    monkeypatch.setattr(service, "_received", lambda session, body: (body, None))
+    lost = client.post("/api/v1/intake/12345", json={"source_id": "GD-RACE-1", "content": "路灯不亮好几天",
+                                                     "address": "当湖街道"}, headers=key.headers)
+    assert lost.status_code == 201 and lost.json()["case_id"] == won.json()["id"], lost.text

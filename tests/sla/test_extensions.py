@@ -112,3 +112,22 @@ def test_the_extension_api(client, login, cases, fake_clock) -> None:
     [feedback] = [c for c in detail["clocks"] if c["stage"] == "feedback"]
     assert feedback["limit_seconds"] == 30 * 3600
     assert detail["timeline"][-1]["action"] == "extend"
+
+
+def test_an_approval_grants_only_a_later_deadline(db, actors, cases, fake_clock) -> None:
+    cid = cases.assigned()
+    before = cases.clocks(cid)["feedback:ZX-DH:1"].deadline
+    rid = _request(db, actors, cid, fake_clock.now())
+    for until in (fake_clock.now() - timedelta(days=3), before):
+        with pytest.raises(InvalidField) as caught, db.session() as s:
+            decide_extension(s, rid, actors["citydisp"], approve=True, now=fake_clock.now(), until=until)
+        assert caught.value.extra["field"] == "until" and "晚于当前时限" in caught.value.message
+    assert cases.clocks(cid)["feedback:ZX-DH:1"].deadline == before
+    assert _decide(db, actors, rid, fake_clock.now()).status == "approved"  # as requested
+
+
+def test_a_time_beyond_the_platforms_years_is_a_422(client, login, cases) -> None:
+    cid = cases.assigned()
+    resp = client.post(f"/api/v1/cases/{cid}/extensions", headers=login("dh_disp"),
+                       json={"stage": "feedback", "until": "9999-12-31T23:59:59-12:00", "reason": "等待检测报告"})
+    assert resp.status_code == 422 and resp.json()["field"] == "until", resp.text

@@ -81,3 +81,18 @@ def test_answer_without_text_is_refused_and_nothing_is_created(console: Any, cli
 def test_handler_may_not_use_intake(console: Any) -> None:
     resp = console("zfj").get("/intake")
     assert resp.status_code == 403 and "不能访问" in resp.text
+
+
+@pytest.mark.parametrize(("extra", "field_label"), [
+    ({"then": "merge", "master_case_id": "99999999999"}, "主案件"),  # past the id range
+    ({"then": "merge", "master_case_id": "²"}, "主案件"),  # a digit to str.isdigit, not to int
+    ({"then": "assign", "unit": "Z" * 40}, "承办单位"),
+    ({"then": "answer", "answer": "答" * 4001}, "答复内容不能超过 4000 个字"),
+], ids=["merge-huge", "merge-superscript", "unit-long", "answer-long"])
+def test_a_bad_decision_field_is_a_chinese_error_and_creates_nothing(console: Any, client: Any, login: Any,
+                                                                     extra: dict[str, str], field_label: str) -> None:
+    taker = console("calltaker")
+    resp = taker.post("/intake", {"channel": "12345", "content": "路灯不亮好几天了", "address": "当湖街道", **extra})
+    assert resp.status_code == 422 and resp.headers["content-type"].startswith("text/html"), resp.text[:200]
+    assert field_label in resp.text
+    assert client.get("/api/v1/cases", headers=login("citydisp")).json()["items"] == []

@@ -61,3 +61,10 @@ def test_dispatch_then_team_member_arrives_and_feeds_back(console: Any, client: 
     detail = client.get(f"/api/v1/cases/{case_id}", headers=login("citydisp")).json()
     assert detail["status"] == "replied" and len(detail["attachments"]) == 1
     assert team_status("T-DH-1") == "on_duty"
+
+
+def test_a_shift_beyond_the_platforms_years_is_refused_in_chinese(console: Any) -> None:
+    town = console("dh_disp")
+    resp = town.post("/teams/T-DH-1/shifts", {"member_name": "张三", "role": "member",
+                                              "starts_at": "0001-01-01T00:00", "ends_at": "0001-01-01T05:00"})
+    assert resp.status_code == 422 and "时间须在 1970 年至 2199 年之间" in resp.text

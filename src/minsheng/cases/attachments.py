@@ -14,15 +14,18 @@ from minsheng.cases.rows import lock_case
 from minsheng.cases.service import ensure_visible, record_event
 from minsheng.directory.actors import Actor
 from minsheng.errors import DomainError, NotFound
+from minsheng.inputs import CONTROL_CHARACTERS
 from minsheng.settings import Settings
 
 # Magic numbers of the accepted types: the declared type must match the bytes.
 SIGNATURES = {
     "image/jpeg": [b"\xff\xd8\xff"],
     "image/png": [b"\x89PNG\r\n\x1a\n"],
-    "image/webp": [b"RIFF"],
+    "image/webp": [b"RIFF"],  # and "WEBP" at offset 8 (RIFF also holds WAV and AVI)
     "application/pdf": [b"%PDF-"],
 }
+# The stored file's extension comes from the checked type, never from the name the client sent.
+SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
 
 
 class AttachmentRejected(DomainError):
@@ -37,8 +40,23 @@ def check_file(content_type: str, data: bytes, settings: Settings) -> None:
         raise AttachmentRejected(f"文件超过 {settings.max_attachment_bytes // (1024 * 1024)} MB 上限")
     if content_type not in settings.allowed_attachment_types:
         raise AttachmentRejected(f"不支持的文件类型 {content_type}；仅限 JPEG、PNG、WebP 图片和 PDF")
-    if not any(data.startswith(sig) for sig in SIGNATURES.get(content_type, [])):
+    if not any(data.startswith(sig) for sig in SIGNATURES.get(content_type, [])) or (
+            content_type == "image/webp" and data[8:12] != b"WEBP"):
         raise AttachmentRejected("文件内容与声明的类型不符")
+
+
+def display_name(filename: str) -> str:
+    """The name shown for a file: the client's, without its path or control characters."""
+    return CONTROL_CHARACTERS.sub("", Path(filename.replace("\\", "/")).name)[:200] or "file"
+
+
+def store(settings: Settings, folder: Path, content_type: str, data: bytes) -> str:
+    """Write the file under the media directory with a new name; its path relative to it."""
+    relative = folder / f"{uuid.uuid4().hex}{SUFFIXES.get(content_type, '')}"
+    target = settings.media_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return str(relative)
 
 
 def do_attach(session: Session, case_id: int, filename: str, content_type: str, data: bytes,
@@ -47,12 +65,9 @@ def do_attach(session: Session, case_id: int, filename: str, content_type: str, 
     case = lock_case(session, case_id)
     ensure_visible(session, case, actor)
     digest = hashlib.sha256(data).hexdigest()
-    relative = Path(now.strftime("%Y/%m")) / f"{uuid.uuid4().hex}{Path(filename).suffix[:10]}"
-    target = settings.media_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    att = Attachment(case_id=case.id, filename=Path(filename).name[:200] or "file", content_type=content_type,
-                     size=len(data), sha256=digest, storage_path=str(relative), uploaded_by=actor.user_id,
+    relative = store(settings, Path(now.strftime("%Y/%m")), content_type, data)
+    att = Attachment(case_id=case.id, filename=display_name(filename), content_type=content_type,
+                     size=len(data), sha256=digest, storage_path=relative, uploaded_by=actor.user_id,
                      uploaded_at=now)
     session.add(att)
     session.flush()

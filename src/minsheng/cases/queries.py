@@ -67,8 +67,9 @@ def list_cases(session: Session, actor: Actor, f: CaseFilter) -> tuple[list[Case
     if f.escalated is not None:
         stmt = stmt.where(Case.escalated.is_(f.escalated))
     if f.text:
-        like = f"%{f.text}%"
-        stmt = stmt.where(or_(Case.content.like(like), Case.address.like(like), Case.number == f.text))
+        # the words as typed: % and _ are characters to find, not wildcards
+        stmt = stmt.where(or_(Case.content.contains(f.text, autoescape=True),
+                              Case.address.contains(f.text, autoescape=True), Case.number == f.text))
     if f.created_from:
         stmt = stmt.where(Case.created_at >= f.created_from)
     if f.created_to:

@@ -7,12 +7,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from minsheng.inputs import InputModel
+
 Channel = Literal["12345", "110", "app", "web", "open311", "walk_in"]
 Rating = Literal["satisfied", "basically_satisfied", "unsatisfied"]
 RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 
 
-class CaseCreate(BaseModel):
+class CaseCreate(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     channel: Channel
@@ -30,7 +32,7 @@ class CaseCreate(BaseModel):
     source_id: str | None = Field(None, max_length=128)
 
 
-class ActionBody(BaseModel):
+class ActionBody(InputModel):
     """Fields an action may need: unit for assign, reason for return, text for feedback, …"""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from minsheng.inputs import InputModel
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -21,6 +20,7 @@ from minsheng.groups.schemas import (
     PartIn,
     ReadIn,
 )
+from minsheng.inputs import LocalMoment
 
 router = APIRouter(prefix="/api/v1", tags=["groups"])
 Out = dict[str, Any]
@@ -101,6 +101,6 @@ def mark_read(case_id: int, actor: StaffActor, session: WriteSession, body: Read
 
 
 @router.get("/stats/groups", summary="一键组群统计：组群数、组群用时、各成员签收和答复用时、办结情况")
-def stats(actor: StaffActor, session: ReadSession, since: datetime | None = None,
-          until: datetime | None = None) -> Out:
+def stats(actor: StaffActor, session: ReadSession, since: LocalMoment | None = None,
+          until: LocalMoment | None = None) -> Out:
     return measures.group_measures(session, actor, since=since, until=until, now=utcnow())

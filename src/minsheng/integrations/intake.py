@@ -33,6 +33,7 @@ from minsheng.db import Database, is_postgres
 from minsheng.directory.actors import Actor
 from minsheng.directory.models import ApiKey
 from minsheng.errors import Conflict, InvalidField
+from minsheng.inputs import InputModel
 from minsheng.integrations.clients import ensure_client, require_client
 from minsheng.integrations.models import ChannelClient, IdempotencyKey, IntakeLink
 
@@ -41,7 +42,7 @@ CallbackUrl = Annotated[HttpUrl, UrlConstraints(max_length=500, allowed_schemes=
 _gate = threading.BoundedSemaphore(8)  # ≤ 16 of the 30 pooled connections (db.make_engine)
 
 
-class IntakeIn(BaseModel):
+class IntakeIn(InputModel):
     """A request handed over by another system. Field names are the contract with the sender."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

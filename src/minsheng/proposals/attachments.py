@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from minsheng.cases.attachments import check_file
+from minsheng.cases.attachments import check_file, display_name, store
 from minsheng.directory.actors import Actor
 from minsheng.errors import Forbidden, NotFound
 from minsheng.proposals.models import Proposal, ProposalAttachment
@@ -28,13 +27,10 @@ def do_attach(session: Session, proposal_id: int, filename: str, content_type: s
     rel = relation(session, p, actor)
     if not (may_register(actor.role, actor.sees_everything) or rel.host or rel.assist):
         raise Forbidden("无权为该建议提案上传附件")
-    relative = Path("proposals") / now.strftime("%Y/%m") / f"{uuid.uuid4().hex}{Path(filename).suffix[:10]}"
-    target = settings.media_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    att = ProposalAttachment(proposal_id=p.id, filename=Path(filename).name[:200] or "file",
+    relative = store(settings, Path("proposals") / now.strftime("%Y/%m"), content_type, data)
+    att = ProposalAttachment(proposal_id=p.id, filename=display_name(filename),
                              content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                             storage_path=str(relative), uploaded_by=actor.user_id, uploaded_at=now)
+                             storage_path=relative, uploaded_by=actor.user_id, uploaded_at=now)
     session.add(att)
     session.flush()
     record_event(session, p, "attach", actor, now, from_status=p.status, note=f"上传附件 {att.filename}",

@@ -73,8 +73,9 @@ def _filtered(stmt: Select[Any], f: ProposalFilter) -> Select[Any]:
     if f.overdue is not None:
         stmt = stmt.where(Proposal.overdue.is_(f.overdue))
     if f.text:
-        like = f"%{f.text}%"
-        stmt = stmt.where(Proposal.title.like(like) | Proposal.lead_name.like(like) | (Proposal.number == f.text))
+        # the words as typed: % and _ are characters to find, not wildcards
+        stmt = stmt.where(Proposal.title.contains(f.text, autoescape=True)
+                          | Proposal.lead_name.contains(f.text, autoescape=True) | (Proposal.number == f.text))
     return stmt
 
 

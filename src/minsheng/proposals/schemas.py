@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from minsheng.inputs import InputModel
+
 Kind = Literal["suggestion", "proposal"]
 ContactMethod = Literal["meeting", "phone", "site_visit"]
 NoteKind = Literal["survey", "legal_check", "progress"]
@@ -24,7 +26,7 @@ DELIVERY_LABELS = {"in_person": "当面送达", "mail": "邮寄送达", "online"
 RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from minsheng.clock import utcnow
 from minsheng.db import for_update
 from minsheng.directory.actors import Actor
 from minsheng.errors import Conflict, Forbidden, InvalidField, NotFound
+from minsheng.inputs import InputModel
 from minsheng.proposals import queries as proposal_queries
 from minsheng.publishing import workflow as wf
 from minsheng.publishing.drafts import case_draft, proposal_draft, source_names
@@ -24,7 +25,7 @@ from minsheng.publishing.models import TypicalCase, TypicalCaseEvent
 from minsheng.publishing.redaction import redact_text
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

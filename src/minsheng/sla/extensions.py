@@ -116,7 +116,9 @@ def decide_extension(session: Session, request_id: int, actor: Actor, *, approve
         granted = until or req.requested_until
         if granted.tzinfo is None:
             raise InvalidField("until", "延期时间须带时区")
-        _running_clock(session, case, req.stage, now)
+        clock = _running_clock(session, case, req.stage, now)
+        if granted <= clock.deadline:
+            raise InvalidField("until", f"批准的时限须晚于当前时限 {_fmt(clock.deadline)}")
         req.status, req.granted_until = "approved", granted
         record_event(session, case, "extend", actor, now, from_status=case.status,
                      note=f"同意延期：{label}时限延至 {_fmt(granted)}（理由：{req.reason}）"

@@ -11,25 +11,26 @@ from pydantic import BaseModel, ConfigDict, Field
 from minsheng.api.deps import ReadSession, StaffActor, WriteSession
 from minsheng.clock import utcnow
 from minsheng.errors import Forbidden
+from minsheng.inputs import InputModel, Moment
 from minsheng.sla import extensions, queries, rates
 from minsheng.sla.models import ExtensionRequest
 
 router = APIRouter(prefix="/api/v1", tags=["sla"])
 
 
-class ExtensionIn(BaseModel):
+class ExtensionIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     stage: str = Field(max_length=16, description="sign | dispatch | contact | feedback")
-    until: datetime = Field(description="申请延至的时限（带时区）")
+    until: Moment = Field(description="申请延至的时限（带时区）")
     reason: str = Field(min_length=2, max_length=2000)
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     note: str = Field("", max_length=2000)
-    until: datetime | None = Field(None, description="批准时可调整时限；默认按申请")
+    until: Moment | None = Field(None, description="批准时可调整时限；默认按申请")
 
 
 class ExtensionOut(BaseModel):

@@ -36,11 +36,20 @@ def _case_body(form: dict[str, Any]) -> CaseCreate:
         raise InvalidField(field, f"{labels.get(field, field)}填写不正确") from None
 
 
+def _case_id(value: str) -> int | None:
+    """A case id typed in the form (ASCII digits; anything else is the form's error)."""
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()):
+        raise InvalidField("master_case_id", "主案件须填写案件 ID（数字）")
+    return int(value)
+
+
 def _decision(form: dict[str, Any]) -> IntakeDecision:
     master = (form.get("master_case_id") or "").strip()
     return IntakeDecision(then=form.get("then") or "none", unit=form.get("unit") or None,
                           answer=(form.get("answer") or "").strip() or None,
-                          master_case_id=int(master) if master.isdigit() else None,
+                          master_case_id=_case_id(master),
                           category=form.get("category") or None)
 
 

@@ -18,6 +18,7 @@ from minsheng.cases.service import allowed_for
 from minsheng.clock import SHANGHAI, utcnow
 from minsheng.directory.actors import Actor
 from minsheng.errors import InvalidField
+from minsheng.inputs import FIRST_YEAR, LAST_YEAR
 from minsheng.settings import get_settings
 from minsheng.teams.board import duty_board
 from minsheng.teams.service import do_add_shift, do_remove_shift, do_set_team_status
@@ -35,9 +36,12 @@ TaskActor = Annotated[Actor, Depends(area_guard("tasks"))]
 def _local_input(value: str, field: str) -> datetime:
     """A <input type=datetime-local> value, read as Asia/Shanghai time."""
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=SHANGHAI)
+        moment = datetime.fromisoformat(value).replace(tzinfo=SHANGHAI)
     except ValueError:
         raise InvalidField(field, "时间格式不正确") from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise InvalidField(field, f"时间须在 {FIRST_YEAR} 年至 {LAST_YEAR} 年之间")
+    return moment
 
 
 def _board(request: Request, actor: Actor, session: Any, message: str | None = None) -> Response:
