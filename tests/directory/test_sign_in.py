@@ -3,7 +3,7 @@ address, and past the limit every attempt is refused for the window. On SQLite a
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -62,3 +62,51 @@ def test_the_console_login_form_says_so_in_chinese(client) -> None:
     resp = client.post("/login", data={"username": "dh_disp", "password": PASSWORD, "login_token": token},
                        follow_redirects=False)
     assert resp.status_code == 429 and "登录失败次数过多" in resp.text
+
+
+def test_signing_out_ends_that_token_only(client, login) -> None:
+    first, second = login("citydisp"), _fresh_headers(client, "citydisp")
+    assert client.get("/api/v1/me", headers=first).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=first).status_code == 204
+    refused = client.get("/api/v1/me", headers=first)
+    assert refused.status_code == 401 and "已退出登录" in refused.json()["message"]
+    assert client.get("/api/v1/me", headers=second).status_code == 200  # another sign-in goes on
+
+
+def test_the_consoles_sign_out_ends_its_token_not_only_the_cookie(client) -> None:
+    from tests.web.conftest import ConsoleUser
+
+    user = ConsoleUser(client, "dh_disp")
+    token = user.client.cookies.get("minsheng_session")
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    user.get("/queue")
+    assert user.post("/logout", htmx=False).status_code == 303
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    user.close()
+
+
+def test_revoked_tokens_are_swept_once_they_would_have_expired(db) -> None:
+    from sqlalchemy import func, select
+
+    from minsheng.api.deps import signer
+    from minsheng.directory.models import RevokedToken
+    from minsheng.directory.security import do_revoke_token
+
+    tokens = [signer().issue(1), signer().issue(2)]
+    now = datetime.now(UTC)  # tokens carry the real time of issue (the suite's clock may be a fake)
+    with db.session() as s:
+        do_revoke_token(s, signer(), tokens[0], now=now)
+        do_revoke_token(s, signer(), tokens[0], now=now)  # twice: one row
+    later = now + timedelta(seconds=get_settings().token_ttl_seconds + 5)
+    with db.session() as s:
+        do_revoke_token(s, signer(), tokens[1], now=later)
+    with db.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(RevokedToken)) == 1
+
+
+def _fresh_headers(client, username: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    import time
+
+    time.sleep(1.01)  # tokens carry their second of issue: a later second makes a different token
+    token = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD}).json()
+    return {"Authorization": f"Bearer {token['access_token']}"}

@@ -31,6 +31,7 @@ from minsheng.directory.security import (
     actor_for,
     actor_for_api_key,
     find_api_key,
+    is_revoked,
 )
 from minsheng.errors import Forbidden, Unauthorized
 from minsheng.settings import get_settings
@@ -47,6 +48,11 @@ def signer() -> TokenSigner:
         settings = get_settings()
         _signer = TokenSigner(settings.resolved_secret_key(), settings.token_ttl_seconds)
     return _signer
+
+
+def forget_credential(credential: str) -> None:
+    """Drop a credential from this process's actor cache (after signing out)."""
+    _actor_cache.pop(credential, None)
 
 
 def reset_auth_caches() -> None:
@@ -120,6 +126,9 @@ def _credential(request: Request) -> str | None:
     return _header_credential(request) or request.cookies.get(SESSION_COOKIE)
 
 
+request_credential = _credential  # the bearer token, API key or session cookie the request carries
+
+
 def cookie_without_csrf(request: Request) -> bool:
     """A state-changing request authenticated by the session cookie alone, without the CSRF token
     that the console's own pages send."""
@@ -160,6 +169,8 @@ def _resolve(db: Database, credential: str) -> Actor:
             user = session.get(User, signer().read(credential))
             if user is None or not user.active:
                 raise Unauthorized("用户不存在或已停用")
+            if is_revoked(session, credential):
+                raise Unauthorized("已退出登录，请重新登录")
             actor = actor_for(session, user)
     _actor_cache[credential] = (time.monotonic() + _ACTOR_TTL, actor)
     return actor

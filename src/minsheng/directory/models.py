@@ -138,3 +138,12 @@ class TeamShift(Base):
     role: Mapped[str] = mapped_column(String(16), default="member")  # leader | member | driver
 
     __table_args__ = (UniqueConstraint("team_code", "member_name", "starts_at"),)
+
+
+class RevokedToken(Base):
+    """A sign-in token ended before its time (signing out): refused until it would have expired
+    anyway, then deleted. Keyed by a SHA-256 of the token, never the token itself."""
+
+    __tablename__ = "revoked_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -5,19 +5,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from minsheng.attempts import TooManyAttempts, key_of, over_limit, record_failure
 from minsheng.cases.permissions import ROLES
+from minsheng.clock import utcnow
 from minsheng.db import Database
 from minsheng.directory.actors import Actor
-from minsheng.directory.models import ApiKey, Unit, User
+from minsheng.directory.models import ApiKey, RevokedToken, Unit, User
 from minsheng.errors import InvalidField, Unauthorized
 from minsheng.settings import get_settings
 
@@ -45,13 +46,35 @@ class TokenSigner:
         return self._serializer.dumps({"uid": user_id})
 
     def read(self, token: str) -> int:
+        return self.read_with_time(token)[0]
+
+    def read_with_time(self, token: str) -> tuple[int, datetime]:
+        """The token's user id and when it was issued (UTC, to the second)."""
         try:
-            data = self._serializer.loads(token, max_age=self.ttl)
+            data, issued = self._serializer.loads(token, max_age=self.ttl, return_timestamp=True)
         except SignatureExpired:
             raise Unauthorized("登录已过期，请重新登录") from None
         except BadSignature:
             raise Unauthorized("令牌无效") from None
-        return int(data["uid"])
+        return int(data["uid"]), issued
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def is_revoked(session: Session, token: str) -> bool:
+    return session.get(RevokedToken, token_hash(token)) is not None
+
+
+def do_revoke_token(session: Session, signer: TokenSigner, token: str, *, now: datetime) -> None:
+    """End a sign-in token (signing out): refused from now on by every process (each process's
+    few-second actor cache aside); expired rows are swept as new ones come."""
+    _, issued = signer.read_with_time(token)
+    session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
+    if not is_revoked(session, token):
+        session.add(RevokedToken(token_hash=token_hash(token),
+                                 expires_at=issued + timedelta(seconds=signer.ttl + 1)))
 
 
 def actor_for(session: Session, user: User) -> Actor:
@@ -67,6 +90,18 @@ def authenticate(session: Session, username: str, password: str) -> User:
     if user is None or not user.active or not verify_password(user.password_hash, password):
         raise Unauthorized("用户名或密码错误")
     return user
+
+
+def sign_out(db: Database, token: str) -> None:
+    """End a console or API sign-in token; one already invalid (expired, forged) needs nothing."""
+    from minsheng.api.deps import forget_credential, signer
+
+    try:
+        with db.session() as session:
+            do_revoke_token(session, signer(), token, now=utcnow())
+    except Unauthorized:
+        pass
+    forget_credential(token)
 
 
 def sign_in(db: Database, username: str, password: str, client: str, *, now: datetime) -> tuple[int, str]:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Request, Response
 from pydantic import BaseModel
 
-from minsheng.api.deps import CurrentActor, ReadSession, client_address, database, signer
+from minsheng.api.deps import CurrentActor, ReadSession, client_address, database, request_credential, signer
 from minsheng.clock import utcnow
 from minsheng.db import Database
 from minsheng.directory import reads
-from minsheng.directory.security import sign_in
+from minsheng.directory.security import sign_in, sign_out
 
 router = APIRouter(prefix="/api/v1", tags=["directory"])
 
@@ -27,6 +27,14 @@ def issue_token(request: Request, username: Annotated[str, Form(max_length=64)],
                 db: Annotated[Database, Depends(database)]) -> TokenOut:
     user_id, _ = sign_in(db, username, password, client_address(request), now=utcnow())
     return TokenOut(access_token=signer().issue(user_id))
+
+
+@router.post("/auth/logout", status_code=204, summary="退出登录：本令牌即时作废")
+def revoke_token(request: Request, actor: CurrentActor, db: Annotated[Database, Depends(database)]) -> Response:
+    credential = request_credential(request)
+    if credential and actor.role != "integration":
+        sign_out(db, credential)
+    return Response(status_code=204)
 
 
 @router.get("/me", summary="当前用户")

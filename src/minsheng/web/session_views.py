@@ -15,7 +15,7 @@ from minsheng.attempts import TooManyAttempts
 from minsheng.clock import utcnow
 from minsheng.db import get_db
 from minsheng.directory.actors import Actor
-from minsheng.directory.security import sign_in
+from minsheng.directory.security import sign_in, sign_out
 from minsheng.errors import NotFound, Unauthorized
 from minsheng.settings import get_settings
 from minsheng.web.auth import Csrf, landing_for
@@ -87,7 +87,12 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
 
 
 @router.post("/logout", dependencies=[Csrf])
-def logout() -> Response:
+def logout(request: Request) -> Response:
+    """Sign out: the session's token is ended (not only the cookie deleted), so a copy of it is
+    worth nothing either."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        sign_out(get_db(), token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
