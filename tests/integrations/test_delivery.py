@@ -133,3 +133,16 @@ def test_concurrent_dispatchers_deliver_each_message_exactly_once(db, backend, r
     counts = Counter(r.json()["i"] for r in got)
     assert sorted(counts) == list(range(60)) and set(counts.values()) == {1}
     assert all(r.delivered_at is not None and r.attempts == 1 for r in outbox(db))
+
+
+def test_the_sender_sees_the_status_of_a_failed_delivery_not_what_its_address_answered(
+        client, make_key, login, db, receiver) -> None:
+    receiver.statuses = [500]
+    key = make_key("110")
+    cid = intake(client, key, "110", callback_url=receiver.url)
+    act(client, login("calltaker"), cid, "answer_directly", text="已处理")
+    dispatcher(db).run_once()
+    [row] = outbox(db)
+    assert row.last_error == "HTTP 500: ok"  # the operators' record keeps the answer
+    status = client.get("/api/v1/intake/110/GD202611250001", headers=key.headers).json()
+    assert [w["last_error"] for w in status["webhooks"]] == ["HTTP 500"]

@@ -27,6 +27,16 @@ def sender_view(session: Session, actor: Actor, system: str, source_id: str) -> 
         "status": case.status, "status_label": STATUS_LABELS.get(case.status, case.status),
         "unit": unit.name if unit else None, "public_answer": case.public_answer if case.status == "closed" else None,
         "rating": case.rating, "updated_at": case.updated_at, "closed_at": case.closed_at,
-        "webhooks": [{k: d[k] for k in ("id", "event", "created_at", "attempts", "delivered_at", "last_error")}
+        "webhooks": [{**{k: d[k] for k in ("id", "event", "created_at", "attempts", "delivered_at")},
+                      "last_error": _status_only(d["last_error"])}
                      for d in deliveries(session, case.id, "webhook")],
     }
+
+
+def _status_only(error: str | None) -> str | None:
+    """What the sender may see of a failed delivery: the status ("HTTP 503") or the kind of failure,
+    not the body its callback address answered with (the address is the sender's choice, and the
+    body of an address inside the platform's network is not the sender's to read)."""
+    if not error:
+        return error
+    return error.split(":", 1)[0][:40]
