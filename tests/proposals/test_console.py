@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from tests.proposals.conftest import SAMPLE, contact_body, new_proposal
-from tests.proposals.test_importer import as_csv, row
+from tests.proposals.test_importer import as_csv, damaged_xlsx, row
 
 
 def test_the_list_and_the_page_show_what_the_user_may_do(console, client, login, do, assigned) -> None:
@@ -80,6 +80,9 @@ def test_the_import_page_reports_every_bad_row_and_imports_nothing(console, clie
     assert client.get("/api/v1/proposals", headers=login("citydisp")).json()["items"] == []
     good = upload(as_csv([row("1"), row("2")]))
     assert good.status_code == 200 and "已导入 2 件" in good.text
+    sheet = "xl/worksheets/sheet1.xml"  # read row by row, after the workbook opened fine
+    damaged = upload(damaged_xlsx(lambda name, data: data[: len(data) // 2] if name == sheet else data))
+    assert damaged.status_code == 422 and "无法读取该 xlsx 文件" in damaged.text
     assert len(client.get("/api/v1/proposals", headers=login("citydisp")).json()["items"]) == 2
 
 

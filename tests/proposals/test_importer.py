@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
+import zipfile
+from collections.abc import Callable
 from typing import Any
 
 from openpyxl import Workbook
@@ -44,6 +47,24 @@ def as_xlsx(rows: list[list[Any]]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def damaged_xlsx(mangle: Callable[[str, bytes], bytes]) -> bytes:
+    """A workbook whose zip members are passed through mangle(name, data)."""
+    source = zipfile.ZipFile(io.BytesIO(as_xlsx([row("1")])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for name in source.namelist():
+            target.writestr(name, mangle(name, source.read(name)))
+    return buffer.getvalue()
+
+
+def bad_deflate(data: bytes, member: str) -> bytes:
+    """The zip with member's compressed stream starting with an invalid deflate block (zlib.error)."""
+    offset = zipfile.ZipFile(io.BytesIO(data)).getinfo(member).header_offset
+    name_length, extra_length = struct.unpack("<HH", data[offset + 26:offset + 30])
+    start = offset + 30 + name_length + extra_length
+    return data[:start] + b"\xff" + data[start + 1:]
 
 
 def upload(client: Any, headers: dict[str, str], name: str, data: bytes) -> Any:
@@ -122,6 +143,34 @@ def test_missing_columns_and_unreadable_files(client, login, db) -> None:
     assert all(e["row"] == 1 and e["problem"] == "缺少这一列" for e in resp.json()["errors"])
     assert upload(client, city, "x.xlsx", b"PK\x03\x04 not really a zip").status_code == 422
     assert upload(client, city, "empty.csv", as_csv([])).json()["message"] == "文件中没有数据行"
+    assert count(db) == 0
+
+
+def test_a_csv_with_classic_mac_line_ends_is_read(client, login, db) -> None:
+    data = as_csv([row("1"), row("2")]).replace(b"\r\n", b"\r")  # Excel's "CSV (Macintosh)": CR only
+    assert b"\n" not in data
+    resp = upload(client, login("citydisp"), "建议.csv", data)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["imported"] == 2 and count(db) == 2
+
+
+def test_damaged_files_are_rejected_in_chinese_not_a_server_error(client, login, db) -> None:
+    city = login("citydisp")
+    sheet = "xl/worksheets/sheet1.xml"
+    files = {
+        # an unclosed quote runs the rest of the file into one cell, past csv's 128 KiB field limit
+        "unclosed-quote.csv": as_csv([row("1")]) + ('2,"' + "长" * 140_000 + "\r\n").encode(),
+        "truncated-sheet.xlsx": damaged_xlsx(lambda name, data: data[: len(data) // 2] if name == sheet else data),
+        "bad-workbook.xlsx": damaged_xlsx(lambda name, data: b"<bad" if name == "xl/workbook.xml" else data),
+        "no-sheets.xlsx": damaged_xlsx(lambda name, data: b"<a/>" if name == "xl/workbook.xml" else data),
+        "bad-deflate.xlsx": bad_deflate(as_xlsx([row("1")]), sheet),
+    }
+    for name, data in files.items():
+        resp = upload(client, city, name, data)
+        assert resp.status_code == 422, (name, resp.status_code, resp.text[:200])
+        body = resp.json()
+        assert body["code"] == "import_rejected" and "无法读取" in body["message"], (name, body)
+    assert "第 3 行" in upload(client, city, "a.csv", files["unclosed-quote.csv"]).json()["message"]
     assert count(db) == 0
 
 

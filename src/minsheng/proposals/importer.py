@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -52,6 +53,10 @@ KIND_VALUES = {"建议": "suggestion", "代表建议": "suggestion", "人大代�
                "提案": "proposal", "委员提案": "proposal", "政协提案": "proposal", "proposal": "proposal"}
 _SPLIT = re.compile(r"[、;；,，\n]+")
 _CO_SIGNER = re.compile(r"^\s*([^（(]+?)\s*(?:[（(]([^）)]*)[）)])?\s*$")
+# what openpyxl raises, opening or reading a sheet, for a file that is not a whole, well-formed xlsx
+# (SyntaxError covers xml.etree's ParseError for truncated or malformed XML)
+_XLSX_BROKEN = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, KeyError, IndexError, ValueError,
+                SyntaxError, OSError)
 
 
 class ImportRejected(DomainError):
@@ -96,12 +101,12 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
 
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-            raise ImportRejected("无法读取该 xlsx 文件", errors=[]) from None
-        sheet = book.worksheets[0]
-        table = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        book.close()
-        return table
+            try:  # read-only: the sheet's XML is parsed row by row, so damage can surface only here
+                return [[_cell(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+            finally:
+                book.close()
+        except _XLSX_BROKEN:
+            raise ImportRejected("无法读取该 xlsx 文件（文件已损坏或不是 Excel 工作簿）", errors=[]) from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -110,7 +115,19 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
             continue
     else:
         raise ImportRejected("无法识别 CSV 文件的编码（请用 UTF-8 或 GB18030）", errors=[])
-    return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text))]
+    return _csv_table(text)
+
+
+def _csv_table(text: str) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""))  # newline="": CR (Excel for Mac), LF and CRLF alike
+    table: list[list[str]] = []
+    try:
+        for row in reader:
+            table.append([_cell(v) for v in row])
+    except csv.Error:  # in practice a cell over csv's 128 KiB limit, most often from an unclosed quote
+        raise ImportRejected(f"无法读取 CSV 文件：第 {len(table) + 1} 行有单元格超过 128 KB 或格式有误，"
+                             "请检查引号是否成对", errors=[]) from None
+    return table
 
 
 def rows_of(table: list[list[str]]) -> tuple[dict[str, int], list[Row], list[ImportRowError]]:
