@@ -72,6 +72,28 @@ def test_errors_are_clear_and_change_nothing(fresh_url: str, tmp_path: Path) -> 
     assert result.exit_code == 1 and "至少 8 位" in result.output
 
 
+def test_unreadable_config_files_are_named_without_a_traceback(fresh_url: str, tmp_path: Path) -> None:
+    run("db", "upgrade")
+    city = tmp_path / "city"
+    shutil.copytree(demo_config_dir(), city)
+    teams = city / "teams.yaml"
+    text = teams.read_text(encoding="utf-8")
+    teams.write_bytes(text.encode("gb18030"))
+    result = runner.invoke(app, ["load-config", str(city)])
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1, repr(result.exception)
+    assert "配置错误 teams.yaml" in result.output and "不是 UTF-8 编码" in result.output
+    teams.write_text(text, encoding="utf-8")
+    (city / "sla.yaml").unlink()
+    (city / "sla.yaml").mkdir()
+    result = runner.invoke(app, ["load-config", str(city)])
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1, repr(result.exception)
+    assert "配置错误 sla.yaml" in result.output and "不是文件" in result.output
+    db = Database(fresh_url)
+    with db.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(Unit)) == 0
+    db.dispose()
+
+
 def test_api_key_is_printed_last_and_stored_hashed(fresh_url: str) -> None:
     run("db", "upgrade")
     run("load-config", str(demo_config_dir()))

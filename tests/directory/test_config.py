@@ -75,3 +75,18 @@ def test_broken_yaml_and_missing_file(city_dir: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_city_config(city_dir)
     assert info.value.file == "sla.yaml"
+
+
+def test_a_file_not_in_utf8_or_not_a_file(city_dir: Path) -> None:
+    teams = city_dir / "teams.yaml"
+    text = teams.read_text(encoding="utf-8")
+    teams.write_bytes(text.encode("gb18030"))  # saved as GBK by a Chinese-locale editor
+    with pytest.raises(ConfigError) as info:
+        load_city_config(city_dir)
+    assert info.value.file == "teams.yaml" and "不是 UTF-8 编码（第 1 行）" in info.value.problem
+    teams.write_text(text, encoding="utf-8")
+    (city_dir / "sla.yaml").unlink()
+    (city_dir / "sla.yaml").mkdir()
+    with pytest.raises(ConfigError) as info:
+        load_city_config(city_dir)
+    assert info.value.file == "sla.yaml" and "不是文件" in info.value.problem

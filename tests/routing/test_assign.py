@@ -48,3 +48,10 @@ def test_rules_file_errors_name_the_file(tmp_path: Path, pinghu: CityConfig) -> 
     (tmp_path / "routing.yaml").write_text("rules:\n  - {categry: SN01}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"routing\.yaml"):
         load_rules(tmp_path)
+    (tmp_path / "routing.yaml").write_bytes("rules:\n  - {category: SN01, unit: 东湖}\n".encode("gb18030"))
+    with pytest.raises(ConfigError, match=r"routing\.yaml.*不是 UTF-8 编码（第 2 行）"):
+        load_rules(tmp_path)
+    (tmp_path / "routing.yaml").unlink()
+    (tmp_path / "routing.yaml").mkdir()
+    with pytest.raises(ConfigError, match=r"routing\.yaml.*不是文件"):
+        load_rules(tmp_path)

@@ -47,6 +47,14 @@ def test_bad_input_exits_with_a_message(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "text,label" in result.output
 
 
+def test_a_file_not_in_utf8_exits_with_a_message_not_a_traceback(tmp_path: Path) -> None:
+    data = tmp_path / "gbk.csv"
+    data.write_bytes(_csv(tmp_path / "own.csv").read_text(encoding="utf-8").encode("gb18030"))
+    result = runner.invoke(router_app, ["train", str(data), "--out", str(tmp_path / "m"), "--no-embeddings"])
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 2, repr(result.exception)
+    assert "gbk.csv:2: 不是 UTF-8 编码" in result.output
+
+
 def test_train_from_the_database(db, actors, routed, tmp_path: Path) -> None:
     from minsheng.cases.schemas import ActionBody, CaseCreate
     from minsheng.cases.service import do_action, do_create_case

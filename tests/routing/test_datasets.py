@@ -38,6 +38,26 @@ def test_malformed_files_say_where(tmp_path: Path, name: str, content: str, read
         reader(path)
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "reader", "words"),
+    [
+        ("gbk.csv", "text,label\n路灯坏了,CG01\n".encode("gb18030"), read_csv, ":2: 不是 UTF-8 编码"),
+        ("gbk.jsonl", '{"text": "路灯坏了", "category": "CG01"}\n'.encode("gb18030"), read_jsonl, ":1: 不是 UTF-8"),
+        ("quote.csv", ('text,label\n路灯坏了,CG01\n"' + "x" * 140_000 + ",A\nb,B\n").encode(), read_csv,
+         ":3: CSV 格式错误"),
+        ("null.jsonl", b'{"text": "ok", "category": "A"}\n{"text": null, "category": "B"}\n', read_jsonl,
+         ":2: text 必须是非空文本（现为 null）"),
+        ("nocat.jsonl", b'{"text": "ok", "category": null}\n', read_jsonl, ":1: category 必须是非空文本"),
+    ],
+)
+def test_unreadable_files_and_null_fields_say_where_and_what(  # type: ignore[no-untyped-def]
+        tmp_path: Path, name: str, content: bytes, reader, words: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DatasetError, match=f"{name}{words}"):
+        reader(path)
+
+
 def test_formats_cannot_be_mixed(tmp_path: Path) -> None:
     with pytest.raises(DatasetError):
         read_examples([tmp_path / "a.csv", tmp_path / "b.jsonl"])

@@ -200,14 +200,24 @@ FILES: dict[str, type[BaseModel]] = {
 }
 
 
-def _read(directory: Path, name: str, model: type[BaseModel]) -> Any:
-    path = directory / f"{name}.yaml"
-    if not path.exists():
-        raise ConfigError(path.name, "-", "文件不存在")
+def read_yaml(path: Path) -> Any:
+    """A configuration file's YAML, read as UTF-8; ConfigError naming the file when it cannot be read."""
+    if not path.is_file():
+        raise ConfigError(path.name, "-", "不是文件（是目录或特殊文件）" if path.exists() else "文件不存在")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(path.name, "-", f"不是 UTF-8 编码（第 {line} 行），请另存为 UTF-8") from exc
+    except OSError as exc:
+        raise ConfigError(path.name, "-", f"无法读取（{exc.strerror or exc}）") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(path.name, "-", f"YAML 格式错误: {exc}") from exc
+
+
+def _read(directory: Path, name: str, model: type[BaseModel]) -> Any:
+    path = directory / f"{name}.yaml"
+    raw = read_yaml(path)
     try:
         return model.model_validate(raw or {})
     except ValidationError as exc:

@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
-from minsheng.directory.config import CityConfig, ConfigError
+from minsheng.directory.config import CityConfig, ConfigError, read_yaml
 
 TOWN_CENTRE = "town_centre"
 
@@ -52,10 +51,10 @@ def load_rules(directory: str | Path) -> list[OverrideRule]:
     path = Path(directory) / "routing.yaml"
     if not path.exists():
         return []
+    raw = read_yaml(path) or {}
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return list(RoutingFile.model_validate(raw).rules)
-    except (yaml.YAMLError, ValueError) as exc:
+    except ValueError as exc:
         raise ConfigError("routing.yaml", "rules", str(exc)) from exc
 
 

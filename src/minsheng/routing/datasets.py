@@ -5,11 +5,15 @@ Two file shapes are read:
   (and optionally `id`, `channel`, `address`, `town`, `department`);
 - CSV with a header naming `text` and `label` columns (other columns are ignored; an `address`
   column is used when present), in any city's own taxonomy.
+
+Both are read as UTF-8 (a CSV may start with a BOM); a file that is not, or a line that cannot be
+used, is a DatasetError naming the file, the line and the problem.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,29 +43,49 @@ class Example:
         return self.department is not None
 
 
+def _text(path: str | Path, encoding: str) -> str:
+    """The whole file as text; DatasetError naming the line where it stops being UTF-8."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DatasetError(f"{path}:{line}: 不是 UTF-8 编码（GBK 等请先另存为 UTF-8）") from exc
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool) and bool(str(value).strip())
+
+
 def read_jsonl(path: str | Path) -> list[Example]:
     out = []
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                out.append(Example(
-                    text=str(row["text"]), label=str(row["category"]), address=row.get("address") or "",
-                    channel=row.get("channel") or "", town=row.get("town"), department=row.get("department"),
-                    id=str(row.get("id") or f"{Path(path).name}:{number}"),
-                ))
-            except (ValueError, KeyError, TypeError) as exc:
-                problem = f"需要 JSON 对象且包含 text 和 category（{exc}）"
-                raise DatasetError(f"{path}:{number}: {problem}") from exc
+    for number, line in enumerate(io.StringIO(_text(path, "utf-8"), newline=None), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text, label = row["text"], row["category"]
+        except (ValueError, KeyError, TypeError) as exc:
+            problem = f"需要 JSON 对象且包含 text 和 category（{exc}）"
+            raise DatasetError(f"{path}:{number}: {problem}") from exc
+        for key, value in (("text", text), ("category", label)):
+            if not _is_text(value):  # null would otherwise be learnt as the word "None"
+                shown = json.dumps(value, ensure_ascii=False)[:40]
+                raise DatasetError(f"{path}:{number}: {key} 必须是非空文本（现为 {shown}）")
+        out.append(Example(
+            text=str(text), label=str(label), address=row.get("address") or "",
+            channel=row.get("channel") or "", town=row.get("town"), department=row.get("department"),
+            id=str(row.get("id") or f"{Path(path).name}:{number}"),
+        ))
     return out
 
 
 def read_csv(path: str | Path) -> list[Example]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
+    reader = csv.DictReader(io.StringIO(_text(path, "utf-8-sig"), newline=""))
+    number = 0  # the last record read whole (the header is 1)
+    try:
         fields = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
+        number = 1
         if "text" not in fields or "label" not in fields:
             raise DatasetError(f"{path}: CSV 需要表头 text,label（现有: {reader.fieldnames}）")
         out = []
@@ -71,6 +95,8 @@ def read_csv(path: str | Path) -> list[Example]:
                 raise DatasetError(f"{path}:{number}: text 或 label 为空")
             address = (row.get(fields["address"]) or "") if "address" in fields else ""
             out.append(Example(text=text, label=label, address=address, id=f"{Path(path).name}:{number}"))
+    except csv.Error as exc:  # in practice a field over csv's 128 KiB limit, most often an unclosed quote
+        raise DatasetError(f"{path}:{number + 1}: CSV 格式错误，请检查引号是否成对（{exc}）") from exc
     return out
 
 
