@@ -182,3 +182,29 @@ def test_co_signers_are_split_on_chinese_and_latin_separators() -> None:
     assert co_signers("张三（经济界）；李四, 王五(教育界)\n赵六") == [
         {"name": "张三", "constituency": "经济界"}, {"name": "李四", "constituency": ""},
         {"name": "王五", "constituency": "教育界"}, {"name": "赵六", "constituency": ""}]
+
+
+def test_a_sheet_stated_far_larger_than_its_data_is_read_only_as_far_as_the_import_can_use() -> None:
+    """One cell at XFD1048576 makes the sheet a million rows by 16,384 columns; the reader stops
+    after a run of empty rows and at the columns the import reads."""
+    from minsheng.proposals.importer import MAX_BLANK_RUN, MAX_COLUMNS, read_table
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    sheet.append(row("1"))
+    sheet["XFD1048576"] = "远处的一格"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    table = read_table("far.xlsx", buffer.getvalue())
+    assert len(table) == 2 + MAX_BLANK_RUN and max(len(r) for r in table) == MAX_COLUMNS
+    assert table[1][:len(HEADER)] == [str(v) for v in row("1")][:len(HEADER)]
+
+
+def test_reading_stops_one_row_past_the_limit() -> None:
+    from minsheng.proposals.importer import MAX_ROWS, read_table, rows_of
+
+    table = read_table("many.xlsx", as_xlsx([row(str(i)) for i in range(MAX_ROWS + 50)]))
+    assert len(table) == MAX_ROWS + 2  # the header, the limit, one more
+    assert "一次最多导入" in rows_of(table)[2][-1].problem

@@ -32,6 +32,8 @@ from minsheng.proposals.service import do_assign, do_create_proposal
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+MAX_COLUMNS = 64  # the columns read from a sheet (the import knows about twenty)
+MAX_BLANK_RUN = 1000  # empty rows after which a sheet is taken to have ended
 # field → accepted column names (the first is the one we write in templates and reports)
 COLUMNS: dict[str, tuple[str, ...]] = {
     "kind": ("类别", "建议/提案"),
@@ -102,7 +104,7 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:  # read-only: the sheet's XML is parsed row by row, so damage can surface only here
-                return [[_cell(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+                return _sheet_table(book.worksheets[0])
             finally:
                 book.close()
         except _XLSX_BROKEN:
@@ -116,6 +118,27 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
     else:
         raise ImportRejected("无法识别 CSV 文件的编码（请用 UTF-8 或 GB18030）", errors=[])
     return _csv_table(text)
+
+
+def _sheet_table(sheet: Any) -> list[list[str]]:
+    """The sheet's rows, read no further than the import can use: MAX_COLUMNS columns, and rows up
+    to one past MAX_ROWS filled ones or a run of MAX_BLANK_RUN empty ones. A sheet's stated size
+    can be a million rows by 16,384 columns (one cell far out is enough), which the reader would
+    otherwise pad out cell by cell."""
+    table: list[list[str]] = []
+    filled = blank_run = 0
+    for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+        cells = [_cell(v) for v in row]
+        if any(cells):
+            filled, blank_run = filled + 1, 0
+        else:
+            blank_run += 1
+            if blank_run > MAX_BLANK_RUN:
+                break
+        table.append(cells)
+        if filled > MAX_ROWS + 1:  # the header and one row too many: rows_of says so
+            break
+    return table
 
 
 def _csv_table(text: str) -> list[list[str]]:
