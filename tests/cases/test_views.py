@@ -269,3 +269,14 @@ def test_the_stored_file_is_named_by_its_checked_type_not_by_the_client(client, 
     webp = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
     assert client.post(f"/api/v1/cases/{cid}/attachments", files={"file": ("a.webp", webp, "image/webp")},
                        headers=city).status_code == 201
+
+
+def test_read_only_accounts_attach_no_files(client, login) -> None:
+    cid = create(client, login("calltaker"))["id"]
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    for user in ("leader", "editor"):
+        resp = client.post(f"/api/v1/cases/{cid}/attachments", files={"file": ("a.png", png, "image/png")},
+                           headers=login(user))
+        assert resp.status_code == 403, (user, resp.text)
+    assert client.post(f"/api/v1/cases/{cid}/attachments", files={"file": ("a.png", png, "image/png")},
+                       headers=login("citydisp")).status_code == 201

@@ -10,10 +10,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from minsheng.cases.models import Attachment
+from minsheng.cases.permissions import may_attach
 from minsheng.cases.rows import lock_case
 from minsheng.cases.service import ensure_visible, record_event
 from minsheng.directory.actors import Actor
-from minsheng.errors import DomainError, NotFound
+from minsheng.errors import DomainError, Forbidden, NotFound
 from minsheng.inputs import CONTROL_CHARACTERS
 from minsheng.settings import Settings
 
@@ -61,6 +62,8 @@ def store(settings: Settings, folder: Path, content_type: str, data: bytes) -> s
 
 def do_attach(session: Session, case_id: int, filename: str, content_type: str, data: bytes,
               actor: Actor, settings: Settings, *, now: datetime) -> Attachment:
+    if not may_attach(actor.role):
+        raise Forbidden("当前角色不能上传附件")
     check_file(content_type, data, settings)
     case = lock_case(session, case_id)
     ensure_visible(session, case, actor)

@@ -48,6 +48,11 @@ def may_create(role: str) -> bool:
     return role in INTAKE_ROLES
 
 
+def may_attach(role: str) -> bool:
+    """Files on a case come from those who work cases (the intake roles), not read-only accounts."""
+    return role in INTAKE_ROLES
+
+
 def unit_covers(user_unit_path: str, case_unit_path: str | None) -> bool:
     """True when the user's unit is the case's handling unit or above it."""
     return case_unit_path is not None and case_unit_path.startswith(user_unit_path)
