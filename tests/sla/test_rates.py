@@ -20,6 +20,7 @@ from minsheng.sla.setup import sla_setup
 
 SH = ZoneInfo("Asia/Shanghai")
 FAST_UNITS = ["ZX-DH", "ZX-ZD", "330482001001"]
+TEAMS = {"ZX-DH": "T-DH-1", "ZX-ZD": "T-ZD-1", "330482001001": "T-DH-1"}
 
 
 def simulate(db, actors, cases, fake_clock, fire, rng: random.Random, n: int) -> None:
@@ -45,7 +46,7 @@ def simulate(db, actors, cases, fake_clock, fire, rng: random.Random, n: int) ->
         if fast and rng.random() < 0.7:
             fake_clock.advance(rng.uniform(10, 400))
             fire()
-            cases.act(cid, "dispatch_team", team="T-DH-1")
+            cases.act(cid, "dispatch_team", team=TEAMS[unit])  # a team the handling unit commands
             cases.act(cid, "arrive", user="admin")
         if rng.random() < 0.2:
             with db.session() as s:
