@@ -45,6 +45,14 @@ class InvalidField(DomainError):
         super().__init__(message, field=field)
 
 
+class InvalidValue(DomainError):
+    """A value the database cannot hold (an id past its integer range, a year it cannot store)."""
+
+    status_code = 422
+    code = "invalid_value"
+    message = "字段取值超出范围或格式不合法"
+
+
 class Unauthorized(DomainError):
     status_code = 401
     code = "unauthorized"

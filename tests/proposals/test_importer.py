@@ -115,6 +115,15 @@ def test_one_bad_row_imports_nothing_and_every_problem_is_reported(client, login
     assert count(db) == 0
 
 
+def test_every_problem_is_reported_in_chinese(client, login, db) -> None:
+    many = "、".join(f"代表{i:02d}" for i in range(51))  # ProposalCreate.co_signers: at most 50
+    resp = upload(client, login("citydisp"), "bad.csv", as_csv([row("1", 联名人=many, 标题="标" * 201)]))
+    assert resp.status_code == 422
+    problems = {(e["row"], e["column"]): e["problem"] for e in resp.json()["errors"]}
+    assert problems == {(2, "联名人"): "最多 50 项", (2, "标题"): "不能超过 200 个字"}
+    assert count(db) == 0
+
+
 def test_a_number_already_in_the_system_is_an_error(client, login, db) -> None:
     city = login("citydisp")
     assert upload(client, city, "a.csv", as_csv([row("7")])).status_code == 200

@@ -88,3 +88,30 @@ def test_reveal_contact_is_audited(client: Any, login: Any, console: Any, db: An
     assert resp.status_code == 200 and "13912345678" in resp.text
     with db.read_session() as s:
         assert s.scalars(select(AuditLog).where(AuditLog.case_id == case["id"])).first() is not None
+
+
+def test_bad_form_values_are_chinese_messages_not_json(client: Any, login: Any, console: Any) -> None:
+    case = _case(client, login)
+    city = console("citydisp")
+    city.get(f"/cases/{case['id']}")
+    resp = city.post(f"/cases/{case['id']}/act/merge", {"master_case_id": "abc"})
+    assert resp.status_code == 422 and resp.headers["HX-Retarget"] == "#flash"
+    assert "主案件编号：应为整数" in resp.text and "Input should" not in resp.text
+    resp = city.post(f"/cases/{case['id']}/contact", {"reason": "回" * 201})  # Form(max_length=200)
+    assert resp.status_code == 422 and resp.headers["content-type"].startswith("text/html")
+    assert resp.headers["HX-Retarget"] == "#flash" and "理由：不能超过 200 个字" in resp.text
+    resp = city.post(f"/cases/{case['id']}/contact", {"reason": "回" * 201}, htmx=False)
+    assert resp.status_code == 422 and "<html" in resp.text and "理由：不能超过 200 个字" in resp.text
+    with_case = client.get(f"/api/v1/cases/{case['id']}", headers=login("citydisp")).json()
+    assert with_case["status"] == "received"  # nothing happened to the case
+
+
+def test_a_case_id_the_database_cannot_hold_is_a_chinese_error(console: Any) -> None:
+    city = console("citydisp")
+    huge = 10**30  # PostgreSQL: DataError (integer out of range); SQLite: OverflowError
+    page = city.get(f"/cases/{huge}")
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    assert "字段取值超出范围" in page.text and "<html" in page.text
+    resp = city.post(f"/cases/{huge}/act/sign")
+    assert resp.status_code == 422 and resp.headers["HX-Retarget"] == "#flash" and "字段取值超出范围" in resp.text
+    assert city.get("/queue").status_code == 200  # the session is still good

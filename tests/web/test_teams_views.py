@@ -68,3 +68,14 @@ def test_a_shift_beyond_the_platforms_years_is_refused_in_chinese(console: Any) 
     resp = town.post("/teams/T-DH-1/shifts", {"member_name": "张三", "role": "member",
                                               "starts_at": "0001-01-01T00:00", "ends_at": "0001-01-01T05:00"})
     assert resp.status_code == 422 and "时间须在 1970 年至 2199 年之间" in resp.text
+
+
+def test_missing_or_malformed_shift_fields_are_chinese_flashes(console: Any) -> None:
+    town = console("dh_disp")
+    town.get("/teams")
+    resp = town.post("/teams/T-DH-1/shifts", {"starts_at": "2026-11-25T08:00"})  # member_name, ends_at missing
+    assert resp.status_code == 422 and resp.headers["content-type"].startswith("text/html")
+    assert resp.headers["HX-Retarget"] == "#flash" and "成员姓名：不能为空" in resp.text
+    resp = town.post("/teams/T-DH-1/shifts", {"member_name": "张" * 65, "starts_at": "2026-11-25T08:00",
+                                              "ends_at": "2026-11-25T20:00"})
+    assert resp.status_code == 422 and "成员姓名：不能超过 64 个字" in resp.text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,7 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from minsheng.errors import DomainError
+from minsheng.errors import DomainError, InvalidValue
+from minsheng.validation_text import field_message, field_name
 
 log = logging.getLogger("minsheng.api")
 HTTP_MESSAGES = {
@@ -19,11 +19,6 @@ HTTP_MESSAGES = {
     405: "不支持该请求方法", 409: "当前状态不允许该操作", 413: "文件过大", 415: "文件类型不支持",
     422: "请求字段不合法", 429: "请求过于频繁，请稍后再试", 500: "服务器内部错误",
 }
-
-
-def _field_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "header")]
-    return ".".join(parts) or "-"
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -34,12 +29,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field_name(tuple(e["loc"])), "message": e["msg"], "type": e["type"]}
+        errors = [{"field": field_name(e["loc"]), "message": field_message(e), "type": e["type"]}
                   for e in exc.errors()]
-        first = errors[0] if errors else {"field": "-", "message": ""}
+        first = errors[0] if errors else {"field": "-", "message": HTTP_MESSAGES[422]}
         return JSONResponse(
-            {"code": "invalid_field", "field": first["field"],
-             "message": f"字段 {first['field']} 不合法：{first['message']}", "errors": errors},
+            {"code": "invalid_field", "field": first["field"], "message": first["message"], "errors": errors},
             status_code=422,
         )
 
@@ -47,7 +41,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # a value the database cannot hold (an id past its integer range, a wrong type) that
         # validation let through: PostgreSQL raises DataError, SQLite's driver OverflowError
         log.warning("database refused a value: %s", getattr(exc, "orig", exc))
-        return JSONResponse({"code": "invalid_value", "message": "字段取值超出范围或格式不合法"}, status_code=422)
+        return JSONResponse(InvalidValue().to_dict(), status_code=InvalidValue.status_code)
 
     app.add_exception_handler(DataError, _unstorable)
     app.add_exception_handler(OverflowError, _unstorable)

@@ -33,6 +33,7 @@ from minsheng.proposals.schemas import (
 from minsheng.proposals.workflow import STATUS_LABELS
 from minsheng.publishing.render import cn_date, paragraphs
 from minsheng.settings import get_settings
+from minsheng.validation_text import problem_text
 from minsheng.web.auth import Csrf, area_guard
 from minsheng.web.pages import ConsoleRoute, env, flash, render
 
@@ -91,7 +92,7 @@ async def create(request: Request, actor: StaffActor, session: WriteSession) -> 
     except ValidationError as exc:
         err = exc.errors()[0]
         name = str(err["loc"][0])
-        raise InvalidField(name, f"{FIELD_LABELS.get(name, name)}：{importer.problem_text(err)}") from None
+        raise InvalidField(name, f"{FIELD_LABELS.get(name, name)}：{problem_text(err)}") from None
     p = service.do_create_proposal(session, body, actor)
     target = f"/proposals/{p.id}"
     if request.headers.get("hx-request"):

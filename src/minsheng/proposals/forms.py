@@ -12,7 +12,6 @@ from starlette.datastructures import FormData
 
 from minsheng.errors import InvalidField, NotFound
 from minsheng.proposals import handling, publication, replies, service
-from minsheng.proposals.importer import problem_text
 from minsheng.proposals.schemas import (
     AssignBody,
     ContactBody,
@@ -26,6 +25,7 @@ from minsheng.proposals.schemas import (
     ReplyBody,
 )
 from minsheng.proposals.workflow import ACTION_LABELS
+from minsheng.validation_text import problem_text
 
 FIELD_LABELS = {
     "host_unit": "主办单位", "assist_units": "协办单位", "note": "备注", "reason": "理由", "method": "方式",

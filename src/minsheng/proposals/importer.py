@@ -29,6 +29,7 @@ from minsheng.proposals.models import Proposal
 from minsheng.proposals.permissions import may_register
 from minsheng.proposals.schemas import AssignBody, ImportResult, ImportRowError, ProposalCreate
 from minsheng.proposals.service import do_assign, do_create_proposal
+from minsheng.validation_text import problem_text
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -176,22 +177,6 @@ def rows_of(table: list[list[str]]) -> tuple[dict[str, int], list[Row], list[Imp
     if len(rows) > MAX_ROWS:
         errors.append(ImportRowError(row=1, column="-", problem=f"一次最多导入 {MAX_ROWS} 行"))
     return positions, rows, errors
-
-
-def problem_text(err: Any) -> str:
-    """A pydantic error in Chinese words."""
-    kind, ctx = err["type"], err.get("ctx") or {}
-    if kind == "missing" or err.get("input") == "":
-        return "不能为空"
-    if kind == "string_too_short":
-        return f"至少 {ctx.get('min_length')} 个字"
-    if kind == "string_too_long":
-        return f"不能超过 {ctx.get('max_length')} 个字"
-    if kind == "literal_error":
-        return f"只能是 {ctx.get('expected')}"
-    if kind.startswith("date"):
-        return "日期格式应为 YYYY-MM-DD"
-    return str(err["msg"])
 
 
 def co_signers(text: str) -> list[dict[str, str]]:

@@ -14,9 +14,9 @@ from minsheng.api.deps import ReadSession, RowId, WriteSession
 from minsheng.cases.models import Case
 from minsheng.directory.actors import Actor
 from minsheng.errors import InvalidField, NotFound
-from minsheng.proposals.importer import problem_text
 from minsheng.publishing import queries, service
 from minsheng.publishing import workflow as wf
+from minsheng.validation_text import problem_text
 from minsheng.web.auth import Csrf, area_guard
 from minsheng.web.pages import ConsoleRoute, flash, render
 

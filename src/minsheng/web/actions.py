@@ -13,7 +13,8 @@ from pydantic import ValidationError
 
 from minsheng.cases.schemas import ActionBody
 from minsheng.errors import InvalidField
-from minsheng.web.labels import ACTION_LABELS
+from minsheng.validation_text import field_name, problem_text
+from minsheng.web.labels import ACTION_LABELS, field_label
 
 
 @dataclass(frozen=True)
@@ -74,5 +75,5 @@ def action_body(form: dict[str, Any]) -> ActionBody:
         return ActionBody.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = str(err["loc"][0]) if err["loc"] else "-"
-        raise InvalidField(field, f"字段 {field} 不合法：{err['msg']}") from None
+        field = field_name(err["loc"])
+        raise InvalidField(field, f"{field_label(field)}：{problem_text(err)}") from None

@@ -25,6 +25,19 @@ ACTION_LABELS = {
     "reject": "退回重办", "close": "结案", "callback": "回访", "reopen": "重新办理", "suspend": "挂起",
     "resume": "恢复", "escalate": "提级", "merge": "合并重复件", "attach": "上传附件",
 }
+# the console's form and address fields, for messages about a value that is missing or wrong
+FIELD_LABELS = {
+    "case_id": "案件编号", "master_case_id": "主案件编号", "shift_id": "班次编号", "unit": "单位", "note": "备注",
+    "reason": "理由", "text": "内容", "content": "诉求内容", "address": "地址", "category": "诉求类别",
+    "rating": "满意度", "comment": "回访记录", "public_answer": "公开答复", "member_name": "成员姓名",
+    "starts_at": "开始时间", "ends_at": "结束时间", "role": "岗位", "status": "状态", "approve": "审批意见",
+    "file": "文件", "username": "用户名", "password": "密码", "town": "镇街道", "track": "时限类型", "number": "编号",
+}
 QUEUE_COLUMNS = {"received": "新诉求（待派单）", "assigned": "待签收", "progress": "办理中", "overdue": "已超时"}
+
+
+def field_label(field: str) -> str:
+    return FIELD_LABELS.get(field, f"字段 {field}")
+
 
 __all__ = ["STATUS_LABELS"]

@@ -2,11 +2,13 @@
 
 `ConsoleRoute` (the route class of every console router) adds a `Server-Timing` header and turns
 domain errors into Chinese messages: a full error page for a page load, or a message swapped
-into the page's `#flash` area for an htmx request.
+into the page's `#flash` area for an htmx request. A form field that fails validation and a value
+the database cannot hold are answered the same way (the API answers them as JSON).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Coroutine
 from datetime import datetime
@@ -14,17 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from sqlalchemy.exc import DataError
 
 from minsheng.api.deps import SESSION_COOKIE
 from minsheng.clock import SHANGHAI, as_utc, utcnow
 from minsheng.directory.actors import Actor
-from minsheng.errors import DomainError
+from minsheng.errors import DomainError, InvalidField, InvalidValue
+from minsheng.validation_text import field_name, problem_text
 from minsheng.web import labels
 from minsheng.web.auth import AREAS, csrf_token_for
 
+log = logging.getLogger("minsheng.web")
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -111,6 +117,15 @@ def error_response(request: Request, exc: DomainError) -> Response:
     return render(request, "error.html", None, status_code=exc.status_code, message=exc.message)
 
 
+def invalid_form(exc: RequestValidationError) -> InvalidField:
+    """A request's first validation error, in the console's words: "成员姓名：不能为空"."""
+    errors = exc.errors()
+    if not errors:
+        return InvalidField("-", "请求字段不合法")
+    field = field_name(errors[0]["loc"])
+    return InvalidField(field, f"{labels.field_label(field)}：{problem_text(errors[0])}")
+
+
 class ConsoleRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -121,6 +136,11 @@ class ConsoleRoute(APIRoute):
                 response = await handler(request)
             except DomainError as exc:
                 response = error_response(request, exc)
+            except RequestValidationError as exc:
+                response = error_response(request, invalid_form(exc))
+            except (DataError, OverflowError) as exc:  # as in the API: PostgreSQL's DataError, SQLite's overflow
+                log.warning("database refused a value: %s", getattr(exc, "orig", exc))
+                response = error_response(request, InvalidValue())
             response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - start) * 1000:.1f}"
             return response
 
