@@ -118,6 +118,23 @@ def test_post_request_errors_have_the_spec_shape(client, make_key, fields, statu
     assert root.tag == "errors" and root.findtext("error/code") == str(status)
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_json_body_is_told_to_be_form_encoded_not_refused_for_its_key(client, make_key, fmt) -> None:
+    fields = {"api_key": make_key("open311").plain, "service_code": "SZ01", "lat": "30.705", "long": "121.015",
+              "description": "当湖街道新华路路灯连续三晚不亮"}
+    resp = client.post(f"{BASE}/requests.{fmt}", json=fields)
+    assert resp.status_code == 400, resp.text
+    if fmt == "json":
+        assert resp.json() == [{"code": 400,
+                                "description": "the request body must be application/x-www-form-urlencoded"}]
+    else:
+        assert xml(resp).findtext("error/code") == "400"
+    assert client.get(f"{BASE}/requests.json").json() == []  # nothing was filed
+    assert post(client, make_key("open311"), fmt).status_code == 201  # form-encoded is still the way
+    multipart = client.post(f"{BASE}/requests.json", data=fields, files={"media": ("a.txt", b"x", "text/plain")})
+    assert multipart.status_code == 201, multipart.text
+
+
 def test_a_key_of_another_system_may_not_post(client, make_key) -> None:
     assert post(client, make_key("12345")).status_code == 403
 
@@ -161,11 +178,23 @@ def test_get_requests_fields_filters_and_status_notes(client, make_key, login, f
     ({"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-11-01T00:00:00Z"}, "90 days"),
     ({"start_date": "2026-11-02T00:00:00Z", "end_date": "2026-11-01T00:00:00Z"}, "before"),
     ({"start_date": "last tuesday"}, "start_date"),
+    ({"start_date": "0001-01-01T00:00:00+08:00"}, "start_date must lie between"),  # before UTC's year 1
+    ({"end_date": "0001-01-02T00:00:00Z"}, "end_date must lie between"),  # its 90 days before do not exist
+    ({"start_date": "9999-12-31T23:00:00-08:00"}, "start_date must lie between"),  # after UTC's year 9999
+    ({"start_date": "9999-12-01T00:00:00Z"}, "start_date must lie between"),  # its 90 days after do not exist
+    ({"end_date": "0001-01-01T00:00:00"}, "end_date must lie between"),  # no offset: Asia/Shanghai
     ({"status": "pending"}, "status"),
 ])
 def test_get_requests_refuses_bad_filters(client, params, words) -> None:
     resp = client.get(f"{BASE}/requests.json", params=params)
-    assert resp.status_code == 400 and words in resp.json()[0]["description"]
+    assert resp.status_code == 400 and words in resp.json()[0]["description"], resp.text
+
+
+def test_dates_near_the_ends_of_the_calendar_are_still_read(client) -> None:
+    for params in ({"start_date": "0001-04-02T00:00:00Z"}, {"end_date": "9999-09-30T00:00:00Z"},
+                   {"start_date": "9999-07-01T00:00:00Z", "end_date": "9999-09-29T00:00:00Z"}):
+        resp = client.get(f"{BASE}/requests.json", params=params)
+        assert resp.status_code == 200 and resp.json() == [], (params, resp.text)
 
 
 def test_unknown_ids_formats_and_jurisdictions(client) -> None:

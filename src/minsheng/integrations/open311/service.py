@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -33,6 +33,9 @@ from minsheng.settings import get_settings
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_SPAN = timedelta(days=90)
+# start_date / end_date: any time whose 90-day window (and offset) Python's datetime can still hold
+EARLIEST = datetime(1, 4, 2, tzinfo=UTC)
+LATEST = datetime(9999, 9, 30, tzinfo=UTC)
 MAX_REQUESTS = 1000
 
 
@@ -243,7 +246,13 @@ def parse_datetime(name: str, value: str) -> datetime:
         parsed = datetime.fromisoformat(re.sub(r" (\d{2}:?\d{2})$", r"+\1", value.strip()))
     except ValueError:
         raise Open311Error(400, f"{name} must be a W3C datetime, e.g. 2026-11-25T00:00:00Z") from None
-    return as_utc(parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI))
+    try:
+        moment: datetime | None = as_utc(parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI))
+    except OverflowError:  # 0001-01-01T00:00:00+08:00 is before the first moment datetime holds in UTC
+        moment = None
+    if moment is None or not EARLIEST <= moment <= LATEST:
+        raise Open311Error(400, f"{name} must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
+    return moment
 
 
 @dataclass

@@ -18,6 +18,8 @@ from minsheng.integrations.open311 import service
 from minsheng.integrations.open311.render import CONTENT_TYPES, render
 from minsheng.integrations.open311.service import NewRequest, Open311Error, RequestFilter
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
 
 def _format_of(request: Request) -> str:
     fmt = request.path_params.get("fmt") or request.url.path.rsplit(".", 1)[-1]
@@ -122,6 +124,9 @@ async def create_request(
     description: Annotated[str | None, Form(max_length=20000)] = None,
 ) -> Response:
     fmt = _fmt(fmt)
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() not in FORM_TYPES:
+        # a JSON body would read as no fields at all and be refused for a "missing" api_key
+        raise Open311Error(400, "the request body must be application/x-www-form-urlencoded")
     form = await request.form()
     attrs = {k[len("attribute["):-1]: str(v) for k, v in form.multi_items()
              if k.startswith("attribute[") and k.endswith("]") and isinstance(v, str)}
