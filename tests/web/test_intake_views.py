@@ -96,3 +96,14 @@ def test_a_bad_decision_field_is_a_chinese_error_and_creates_nothing(console: An
     assert resp.status_code == 422 and resp.headers["content-type"].startswith("text/html"), resp.text[:200]
     assert field_label in resp.text
     assert client.get("/api/v1/cases", headers=login("citydisp")).json()["items"] == []
+
+
+def test_a_decision_that_fails_after_the_case_was_written_leaves_nothing(console: Any, client: Any,
+                                                                          login: Any) -> None:
+    """The form's case and its decision are one transaction: an unknown unit is found only once
+    the case exists, and the error takes the case back with it."""
+    taker = console("calltaker")
+    resp = taker.post("/intake", {"channel": "12345", "content": "路灯不亮好几天了", "address": "当湖街道",
+                                  "then": "assign", "unit": "NOPE"})
+    assert resp.status_code == 422 and "NOPE" in resp.text, resp.text[:300]
+    assert client.get("/api/v1/cases", headers=login("citydisp")).json()["items"] == []

@@ -75,9 +75,16 @@ def _end(session: Session, commit: bool) -> None:
         session.close()
 
 
-async def write_session(db: Annotated[Database, Depends(database)]) -> AsyncIterator[Session]:
-    """One transaction per request: committed when the endpoint returns, rolled back if it raises.
-    Opening a session does no I/O (it connects on first use), so only the ending goes to the pool."""
+def fail_request(request: Request) -> None:
+    """Mark the request failed, for a route class that answers an error itself (the console's):
+    the exception then never reaches `write_session`, which must roll back all the same."""
+    request.state.failed = True
+
+
+async def write_session(request: Request, db: Annotated[Database, Depends(database)]) -> AsyncIterator[Session]:
+    """One transaction per request: committed when the endpoint returns, rolled back if it raises
+    (or if its route answered an error itself: `fail_request`). Opening a session does no I/O (it
+    connects on first use), so only the ending goes to the pool."""
     session = db.sessionmaker()
     session.begin()
     try:
@@ -85,7 +92,7 @@ async def write_session(db: Annotated[Database, Depends(database)]) -> AsyncIter
     except BaseException:
         await run_in_threadpool(_end, session, False)
         raise
-    await run_in_threadpool(_end, session, True)
+    await run_in_threadpool(_end, session, not getattr(request.state, "failed", False))
 
 
 async def read_session(db: Annotated[Database, Depends(database)]) -> AsyncIterator[Session]:

@@ -22,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.exc import DataError
 
-from minsheng.api.deps import SESSION_COOKIE
+from minsheng.api.deps import SESSION_COOKIE, fail_request
 from minsheng.clock import SHANGHAI, as_utc, utcnow
 from minsheng.directory.actors import Actor
 from minsheng.errors import DomainError, InvalidField, InvalidValue
@@ -135,10 +135,13 @@ class ConsoleRoute(APIRoute):
             try:
                 response = await handler(request)
             except DomainError as exc:
+                fail_request(request)  # the request's transaction ends after this answer: roll it back
                 response = error_response(request, exc)
             except RequestValidationError as exc:
+                fail_request(request)
                 response = error_response(request, invalid_form(exc))
             except (DataError, OverflowError) as exc:  # as in the API: PostgreSQL's DataError, SQLite's overflow
+                fail_request(request)
                 log.warning("database refused a value: %s", getattr(exc, "orig", exc))
                 response = error_response(request, InvalidValue())
             response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - start) * 1000:.1f}"

@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from minsheng.api.deps import fail_request
 from minsheng.clock import utcnow
 from minsheng.db import get_db
 from minsheng.errors import DomainError
@@ -41,13 +42,13 @@ class Open311Route(APIRoute):
         async def route(request: Request) -> Response:
             try:
                 return await handler(request)
-            except Open311Error as exc:
-                return error_response(request, exc.status, exc.description)
-            except RequestValidationError as exc:
-                first = exc.errors()[0] if exc.errors() else {"loc": ("-",), "msg": "invalid"}
-                field = str(first["loc"][-1])
-                return error_response(request, 400, f"{field}: {first['msg']}")
-            except DomainError as exc:
+            except (Open311Error, RequestValidationError, DomainError) as exc:
+                fail_request(request)  # answered here: the request's transaction must still roll back
+                if isinstance(exc, Open311Error):
+                    return error_response(request, exc.status, exc.description)
+                if isinstance(exc, RequestValidationError):
+                    first = exc.errors()[0] if exc.errors() else {"loc": ("-",), "msg": "invalid"}
+                    return error_response(request, 400, f"{first['loc'][-1]}: {first['msg']}")
                 return error_response(request, exc.status_code, exc.message)
 
         return route
