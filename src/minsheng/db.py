@@ -169,8 +169,15 @@ def in_ids(column: Any, ids: Iterable[int], session: Session) -> Any:
     return column.in_(values)
 
 
-def for_update(stmt: Select[Any], session: Session, *, skip_locked: bool = False) -> Select[Any]:
-    """Row lock on PostgreSQL; SQLite already holds the database write lock (BEGIN IMMEDIATE)."""
+def for_update(stmt: Select[Any], session: Session, *, skip_locked: bool = False, fresh: bool = False) -> Select[Any]:
+    """Row lock on PostgreSQL; SQLite already holds the database write lock (BEGIN IMMEDIATE).
+
+    `fresh`: the objects read take the locked rows' values even when the session holds them
+    already. Without it, a row this session read before the lock keeps the values it had then, so
+    checks made "under the lock" would see the state from before another transaction committed.
+    (Pending changes are flushed first by autoflush; do not use it inside `no_autoflush`.)"""
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
     if is_postgres(session):
         return stmt.with_for_update(skip_locked=skip_locked)
     return stmt

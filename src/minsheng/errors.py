@@ -57,3 +57,16 @@ class Unauthorized(DomainError):
     status_code = 401
     code = "unauthorized"
     message = "请先登录"
+
+
+class CrossedTransactions(DomainError):
+    """PostgreSQL aborted this transaction to settle a deadlock or a serialisation failure."""
+
+    status_code = 409
+    code = "retry"
+    message = "与其他操作同时进行，本次未生效，请重试"
+
+
+def is_crossed(exc: BaseException) -> bool:
+    """A deadlock (40P01) or serialisation failure (40001): nothing was written; a retry may succeed."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("40P01", "40001")

@@ -7,10 +7,10 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from minsheng.errors import DomainError, InvalidValue
+from minsheng.errors import CrossedTransactions, DomainError, InvalidValue, is_crossed
 from minsheng.validation_text import field_message, field_name
 
 log = logging.getLogger("minsheng.api")
@@ -44,6 +44,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(InvalidValue().to_dict(), status_code=InvalidValue.status_code)
 
     app.add_exception_handler(DataError, _unstorable)
+
+    async def _crossed(request: Request, exc: OperationalError) -> JSONResponse:
+        # two transactions waited on each other (e.g. A merged into B while B into A): PostgreSQL
+        # aborted this one, which wrote nothing; the request may simply be sent again
+        if not is_crossed(exc):
+            raise exc
+        log.warning("transaction aborted by the database: %s", exc.orig)
+        return JSONResponse(CrossedTransactions().to_dict(), status_code=CrossedTransactions.status_code)
+
+    app.add_exception_handler(OperationalError, _crossed)  # type: ignore[arg-type]
     app.add_exception_handler(OverflowError, _unstorable)
 
     @app.exception_handler(StarletteHTTPException)

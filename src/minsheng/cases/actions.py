@@ -19,7 +19,7 @@ from minsheng.cases.service import ensure_visible
 from minsheng.cases.workflow import Action
 from minsheng.directory import service as directory
 from minsheng.directory.actors import Actor
-from minsheng.directory.models import Team, Unit
+from minsheng.directory.models import Unit
 from minsheng.errors import Conflict, InvalidField, NotFound
 
 Result = tuple[str, dict[str, Any]]
@@ -64,9 +64,11 @@ def _sign(session: Session, case: Case, body: ActionBody, actor: Actor, now: dat
 
 
 def _dispatch_team(session: Session, case: Case, body: ActionBody, actor: Actor, now: datetime) -> Result:
-    team = directory.get_team(session, require(body.team, "team", "处置队伍"))
-    if team.code not in {t.code for t in directory.commanded_teams(session, actor, case.town_code)}:
-        raise InvalidField("team", f"{team.name} 不归本单位调度")
+    code = require(body.team, "team", "处置队伍")
+    if code not in {t.code for t in directory.commanded_teams(session, actor, case.town_code)}:
+        raise InvalidField("team", f"{directory.get_team(session, code).name} 不归本单位调度")
+    team = directory.lock_team(session, code)
+    assert team is not None  # one of the commanded teams
     if team.status == "off_duty":
         raise Conflict(f"{team.name} 不在岗，不能派遣")
     case.team_code = team.code
@@ -76,7 +78,7 @@ def _dispatch_team(session: Session, case: Case, body: ActionBody, actor: Actor,
 
 def _team_status(session: Session, case: Case, status: str, now: datetime) -> None:
     if case.team_code:
-        team = session.get(Team, case.team_code)
+        team = directory.lock_team(session, case.team_code)  # a dispatch elsewhere may be changing it
         if team is not None and team.current_case_id == case.id:
             team.status, team.status_at = status, now
             if status == "on_duty":

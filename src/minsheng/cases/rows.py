@@ -13,7 +13,7 @@ from minsheng.errors import InvalidField, NotFound
 
 
 def lock_case(session: Session, case_id: int) -> Case:
-    case = session.scalars(for_update(select(Case).where(Case.id == case_id), session)).first()
+    case = session.scalars(for_update(select(Case).where(Case.id == case_id), session, fresh=True)).first()
     if case is None:
         raise NotFound()
     return case

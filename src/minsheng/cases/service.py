@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnDefault, Table, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from minsheng.cases import hooks
@@ -219,6 +220,26 @@ def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: dat
     if follow_up:
         hooks.follow_up(session, case, now)
     return case
+
+
+def do_receive_case(session: Session, body: CaseCreate, actor: Actor, *, now: datetime | None = None,
+                    follow_up: bool = True) -> tuple[Case, bool]:
+    """`do_create_case`, also when a retry races its first attempt: with a sender's record
+    (source system and id) not yet committed by another transaction, this INSERT waits for it and
+    the unique index refuses it; the first attempt's case is then the answer. (case, created)."""
+    body, existing = _received(session, body)
+    if existing is not None:
+        return existing, False
+    if not (body.source_system and body.source_id):
+        return do_create_case(session, body, actor, now=now, follow_up=follow_up), True
+    try:
+        with session.begin_nested():
+            return do_create_case(session, body, actor, now=now, follow_up=follow_up), True
+    except IntegrityError:
+        _, existing = _received(session, body)
+        if existing is None:
+            raise
+        return existing, False
 
 
 def enter_state(case: Case, act: wf.Action, now: datetime) -> None:

@@ -32,7 +32,7 @@ def _created(case: Case) -> CaseCreated:
 
 
 def _create_one(session: Session, item: tuple[CaseCreate, Actor]) -> CaseCreated:
-    return _created(service.do_create_case(session, *item))
+    return _created(service.do_receive_case(session, *item)[0])
 
 
 def _create_many(session: Session, items: list[tuple[CaseCreate, Actor]]) -> list[CaseCreated]:

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from minsheng.cases.models import Case
+from minsheng.db import for_update
 from minsheng.directory.actors import Actor
 from minsheng.directory.models import Category, Team, Unit
 from minsheng.errors import InvalidField, NotFound
@@ -95,6 +96,11 @@ def get_team(session: Session, code: str) -> Team:
     if team is None:
         raise InvalidField("team", f"未知队伍代码 {code}")
     return team
+
+
+def lock_team(session: Session, code: str) -> Team | None:
+    """The team row, locked and read afresh (status changes from two requests must not cross)."""
+    return session.scalars(for_update(select(Team).where(Team.code == code), session, fresh=True)).first()
 
 
 def commanded_teams(session: Session, actor: Actor, town: str | None) -> list[Team]:

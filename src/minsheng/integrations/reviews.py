@@ -65,7 +65,8 @@ def do_uphold(session: Session, review_id: int, note: str | None, actor: Actor, 
         raise NotFound()
     case = lock_case(session, review.case_id)
     ensure_visible(session, case, actor)
-    if review.status != "open":
+    session.refresh(review)  # read before the lock: a reopen may have resolved it since
+    if review.status != "open" or case.status != "closed":
         raise Conflict("该复核申请已处理")
     reason = require(note, "note", "复核意见")
     review.status, review.resolved_at, review.resolved_by, review.resolution_note = "upheld", now, actor.label, reason

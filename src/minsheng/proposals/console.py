@@ -35,7 +35,7 @@ from minsheng.publishing.render import cn_date, paragraphs
 from minsheng.settings import get_settings
 from minsheng.validation_text import problem_text
 from minsheng.web.auth import Csrf, area_guard
-from minsheng.web.pages import ConsoleRoute, env, flash, render
+from minsheng.web.pages import ConsoleRoute, SubmittedForm, env, flash, render
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 StaffActor = Annotated[Actor, Depends(area_guard("proposals"))]
@@ -82,8 +82,7 @@ def new_form(request: Request, actor: StaffActor) -> Response:
 
 
 @router.post("/proposals/new", dependencies=[Csrf])
-async def create(request: Request, actor: StaffActor, session: WriteSession) -> Response:
-    form = await request.form()
+def create(request: Request, actor: StaffActor, session: WriteSession, form: SubmittedForm) -> Response:
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
         body = ProposalCreate(**{k: values.get(k, "").strip() for k in (
@@ -134,9 +133,10 @@ def proposal_page(proposal_id: RowId, request: Request, actor: StaffActor, sessi
 
 
 @router.post("/proposals/{proposal_id}/act/{action}", dependencies=[Csrf])
-async def act(proposal_id: RowId, action: str, request: Request, actor: StaffActor, session: WriteSession) -> Response:
+def act(proposal_id: RowId, action: str, request: Request, actor: StaffActor, session: WriteSession,
+        form: SubmittedForm) -> Response:
     spec = form_for(action)
-    body = body_from(spec, await request.form())
+    body = body_from(spec, form)
     p = spec.do(session, proposal_id, body, actor)
     return _page(request, "proposals/detail.html", actor, flash_message=flash(f"已{spec.label}：{p.title}"),
                  **proposal_context(session, p, actor))

@@ -40,7 +40,8 @@ class ContactRequired(Conflict):
 
 
 def lock_proposal(session: Session, proposal_id: int) -> Proposal:
-    proposal = session.scalars(for_update(select(Proposal).where(Proposal.id == proposal_id), session)).first()
+    proposal = session.scalars(for_update(select(Proposal).where(Proposal.id == proposal_id), session,
+                                           fresh=True)).first()
     if proposal is None:
         raise NotFound()
     return proposal

@@ -18,7 +18,7 @@ from minsheng.publishing import queries, service
 from minsheng.publishing import workflow as wf
 from minsheng.validation_text import problem_text
 from minsheng.web.auth import Csrf, area_guard
-from minsheng.web.pages import ConsoleRoute, flash, render
+from minsheng.web.pages import ConsoleRoute, SubmittedForm, flash, render
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 CentreActor = Annotated[Actor, Depends(area_guard("typical_cases"))]
@@ -53,8 +53,8 @@ def working_list(request: Request, actor: CentreActor, session: ReadSession, sta
 
 
 @router.post("/typical-cases/nominate", dependencies=[Csrf])
-async def nominate(request: Request, actor: CentreActor, session: WriteSession) -> Response:
-    data = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+def nominate(request: Request, actor: CentreActor, session: WriteSession, form: SubmittedForm) -> Response:
+    data = {k: v for k, v in form.items() if isinstance(v, str)}
     if data.get("case_number"):  # the working list names a citizen case by its number
         case_id = session.scalar(select(Case.id).where(Case.number == data["case_number"].strip()))
         if case_id is None:
@@ -71,12 +71,12 @@ def page(typical_case_id: RowId, request: Request, actor: CentreActor, session: 
 
 
 @router.post("/typical-cases/{typical_case_id}/act/{action}", dependencies=[Csrf])
-async def act(typical_case_id: RowId, action: str, request: Request, actor: CentreActor,
-              session: WriteSession) -> Response:
+def act(typical_case_id: RowId, action: str, request: Request, actor: CentreActor,
+        session: WriteSession, form: SubmittedForm) -> Response:
     if action not in ACTIONS:
         raise NotFound(f"未知操作 {action}")
     model, do = ACTIONS[action]
-    data = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    data = {k: v for k, v in form.items() if isinstance(v, str)}
     tc = do(session, typical_case_id, _parse(model, data), actor)
     return render(request, "typical_cases/detail.html", actor, t=queries.detail(session, tc, actor),
                   flash_message=flash(f"已{wf.ACTION_LABELS[action]}：{tc.title}"))

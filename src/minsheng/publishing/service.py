@@ -91,7 +91,8 @@ def do_nominate(session: Session, body: NominateBody, actor: Actor, *, now: date
 
 
 def lock(session: Session, typical_case_id: int) -> TypicalCase:
-    tc = session.scalars(for_update(select(TypicalCase).where(TypicalCase.id == typical_case_id), session)).first()
+    tc = session.scalars(for_update(select(TypicalCase).where(TypicalCase.id == typical_case_id), session,
+                                     fresh=True)).first()
     if tc is None:
         raise NotFound()
     return tc

@@ -106,7 +106,7 @@ def decide_extension(session: Session, request_id: int, actor: Actor, *, approve
         raise NotFound("延期申请不存在")
     case = lock_case(session, found.case_id)
     req = session.scalars(for_update(select(ExtensionRequest).where(ExtensionRequest.id == request_id),
-                                     session)).one()
+                                     session, fresh=True)).one()
     if req.status != "pending":
         raise Conflict("该延期申请已处理")
     label = STAGE_LABELS[Stage(req.stage)]

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from minsheng.directory import service as directory
 from minsheng.directory.actors import Actor
 from minsheng.directory.models import Team, TeamShift, Unit
 from minsheng.errors import Forbidden, InvalidField, NotFound
@@ -18,7 +19,7 @@ MAX_SHIFT = timedelta(hours=24)
 
 
 def _editable_team(session: Session, code: str, actor: Actor) -> Team:
-    team = session.get(Team, code)
+    team = directory.lock_team(session, code)
     if team is None:
         raise NotFound("队伍不存在")
     unit = session.get(Unit, team.unit_code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from minsheng.teams.nearest import nearest_for_case
 from minsheng.web.actions import action_body, form_for
 from minsheng.web.auth import ConsoleActor, Csrf
 from minsheng.web.clocks import RUNNING
-from minsheng.web.pages import ConsoleRoute, flash, render
+from minsheng.web.pages import ConsoleRoute, FormFields, flash, render
 from minsheng.web.suggest import named
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -61,13 +61,9 @@ def case_page(case_id: int, request: Request, actor: ConsoleActor, session: Read
     return render(request, "case.html", actor, **case_context(session, case, actor))
 
 
-async def form_fields(request: Request) -> dict[str, Any]:
-    return dict(await request.form())
-
-
 @router.post("/cases/{case_id}/act/{action}", dependencies=[Csrf])
 def act(case_id: int, action: str, request: Request, actor: ConsoleActor, session: WriteSession,
-        form: Annotated[dict[str, Any], Depends(form_fields)]) -> Response:
+        form: FormFields) -> Response:
     case = service.do_action(session, case_id, action, action_body(form), actor)
     return render(request, "case.html", actor, flash_message=flash(f"已{form_for(action).label}：{case.number}"),
                   **case_context(session, case, actor))

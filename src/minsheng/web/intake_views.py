@@ -16,7 +16,7 @@ from minsheng.directory import reads
 from minsheng.directory.actors import Actor
 from minsheng.errors import InvalidField
 from minsheng.web.auth import Csrf, area_guard
-from minsheng.web.pages import ConsoleRoute, flash, render
+from minsheng.web.pages import ConsoleRoute, FormFields, flash, render
 from minsheng.web.suggest import suggest, suggesters
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -53,10 +53,6 @@ def _decision(form: dict[str, Any]) -> IntakeDecision:
                           category=form.get("category") or None)
 
 
-async def form_fields(request: Request) -> dict[str, Any]:
-    return dict(await request.form())
-
-
 def _pickers(session: Any) -> dict[str, Any]:
     return {"units": reads.units(session), "categories": reads.categories(session),
             "towns": reads.divisions(session, level="town"), "suggester": bool(suggesters)}
@@ -77,7 +73,7 @@ def intake_suggest(request: Request, actor: IntakeActor, session: ReadSession,
 
 @router.post("/intake", dependencies=[Csrf])
 def intake_submit(request: Request, actor: IntakeActor, session: WriteSession,
-                  form: Annotated[dict[str, Any], Depends(form_fields)]) -> Response:
+                  form: FormFields) -> Response:
     case = do_intake(session, _case_body(form), _decision(form), actor)
     done = {"assigned": f"已派单至 {case.unit_code}", "closed": "已直接答复办结"}.get(case.status, "已受理")
     if case.merged:

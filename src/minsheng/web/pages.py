@@ -13,19 +13,20 @@ import time
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
+from starlette.datastructures import FormData
 
 from minsheng.api.deps import SESSION_COOKIE, fail_request
 from minsheng.clock import SHANGHAI, as_utc, utcnow
 from minsheng.directory.actors import Actor
-from minsheng.errors import DomainError, InvalidField, InvalidValue
+from minsheng.errors import CrossedTransactions, DomainError, InvalidField, InvalidValue, is_crossed
 from minsheng.validation_text import field_name, problem_text
 from minsheng.web import labels
 from minsheng.web.auth import AREAS, csrf_token_for
@@ -144,6 +145,11 @@ class ConsoleRoute(APIRoute):
                 fail_request(request)
                 log.warning("database refused a value: %s", getattr(exc, "orig", exc))
                 response = error_response(request, InvalidValue())
+            except OperationalError as exc:
+                if not is_crossed(exc):  # a deadlock's loser may try again; anything else is a failure
+                    raise
+                fail_request(request)
+                response = error_response(request, CrossedTransactions())
             response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - start) * 1000:.1f}"
             return response
 
@@ -152,3 +158,18 @@ class ConsoleRoute(APIRoute):
 
 def flash(message: str, level: str = "ok") -> Markup:
     return Markup(env.get_template("partials/flash.html").render(level=level, message=message))
+
+
+async def form_fields(request: Request) -> dict[str, Any]:
+    """The posted form as a dict, read on the event loop: routes that take it stay plain `def`,
+    so their database work runs in the thread pool, never on the loop."""
+    return dict(await request.form())
+
+
+async def submitted_form(request: Request) -> FormData:
+    """The posted form with repeated fields (checkbox lists), read as `form_fields` is."""
+    return await request.form()
+
+
+FormFields = Annotated[dict[str, Any], Depends(form_fields)]
+SubmittedForm = Annotated[FormData, Depends(submitted_form)]

@@ -26,7 +26,7 @@ from minsheng.teams.tasks import team_tasks
 from minsheng.web.actions import action_body, form_for
 from minsheng.web.auth import Csrf, area_guard
 from minsheng.web.clocks import next_clock
-from minsheng.web.pages import ConsoleRoute, flash, render
+from minsheng.web.pages import ConsoleRoute, FormFields, flash, render
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 TeamsActor = Annotated[Actor, Depends(area_guard("teams"))]
@@ -89,13 +89,9 @@ def tasks_page(request: Request, actor: TaskActor, session: ReadSession) -> Resp
     return render(request, "tasks.html", actor, **_tasks(session, actor))
 
 
-async def form_fields(request: Request) -> dict[str, Any]:
-    return dict(await request.form())
-
-
 @router.post("/m/tasks/{case_id}/{action}", dependencies=[Csrf])
 def task_action(case_id: int, action: str, request: Request, actor: TaskActor, session: WriteSession,
-                form: Annotated[dict[str, Any], Depends(form_fields)]) -> Response:
+                form: FormFields) -> Response:
     photo = form.get("photo")
     if isinstance(photo, StarletteUpload) and photo.filename:
         settings = get_settings()
