@@ -280,3 +280,18 @@ def test_read_only_accounts_attach_no_files(client, login) -> None:
         assert resp.status_code == 403, (user, resp.text)
     assert client.post(f"/api/v1/cases/{cid}/attachments", files={"file": ("a.png", png, "image/png")},
                        headers=login("citydisp")).status_code == 201
+
+
+def test_a_file_over_the_limit_is_413_and_a_wrong_type_415_without_echoing_it() -> None:
+    import pytest
+
+    from minsheng.cases.attachments import AttachmentRejected, check_file
+    from minsheng.settings import Settings
+
+    settings = Settings(max_attachment_bytes=16)
+    with pytest.raises(AttachmentRejected) as big:
+        check_file("image/png", b"\x89PNG\r\n\x1a\n" + b"0" * 16, settings)
+    assert big.value.status_code == 413 and "MB" in big.value.message
+    with pytest.raises(AttachmentRejected) as odd:
+        check_file("application/x-ms-dos-executable", b"MZ", settings)
+    assert odd.value.status_code == 415 and "x-ms-dos" not in odd.value.message

@@ -87,6 +87,14 @@ def test_call_to_close_across_roles(browser: Any, servers: tuple[LiveServer, Liv
     taker.fill("textarea[name=content]", "东湖小区楼下两户邻居因为漏水吵起来了，快要动手，请马上派人调解")
     taker.fill("input[name=address]", "当湖街道东湖小区5幢")
     taker.fill("input[name=citizen_phone]", "13905731234")
+    # suggestions arrive while typing, and stay (the form's hx-select must not swallow them)
+    taker.locator("#sugg-box").wait_for(timeout=10_000)
+    assert "类别" in taker.locator("#suggestions").inner_text()
+    # a refused action says why in the message bar (an error answer has no #intake-main to select)
+    taker.click("button[value=answer]")
+    taker.locator("#flash .flash.error").wait_for(timeout=5_000)
+    assert "答复内容" in taker.locator("#flash").inner_text()
+    assert taker.locator("#sugg-box").count() == 1
     taker.select_option("#unit-select", "ZX-DH")
     taker.select_option("#category-select", "JC01")  # 邻里纠纷: fast track
     _shot(taker, "calltaker-intake", backend)

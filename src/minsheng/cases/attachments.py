@@ -34,13 +34,17 @@ class AttachmentRejected(DomainError):
     code = "attachment_rejected"
 
 
+class AttachmentTooLarge(AttachmentRejected):
+    status_code = 413
+
+
 def check_file(content_type: str, data: bytes, settings: Settings) -> None:
     if len(data) == 0:
         raise AttachmentRejected("文件为空")
     if len(data) > settings.max_attachment_bytes:
-        raise AttachmentRejected(f"文件超过 {settings.max_attachment_bytes // (1024 * 1024)} MB 上限")
+        raise AttachmentTooLarge(f"文件超过 {settings.max_attachment_bytes // (1024 * 1024)} MB 上限")
     if content_type not in settings.allowed_attachment_types:
-        raise AttachmentRejected(f"不支持的文件类型 {content_type}；仅限 JPEG、PNG、WebP 图片和 PDF")
+        raise AttachmentRejected("不支持的文件类型；仅限 JPEG、PNG、WebP 图片和 PDF")
     if not any(data.startswith(sig) for sig in SIGNATURES.get(content_type, [])) or (
             content_type == "image/webp" and data[8:12] != b"WEBP"):
         raise AttachmentRejected("文件内容与声明的类型不符")

@@ -113,8 +113,10 @@ def render(request: Request, name: str, actor: Actor | None = None, status_code:
 def error_response(request: Request, exc: DomainError) -> Response:
     if request.headers.get("hx-request"):
         html = env.get_template("partials/flash.html").render(level="error", message=exc.message)
+        # HX-Reselect: the element that sent the request may select a page area (hx-select) that an
+        # error answer does not have; without it htmx would put nothing where the message belongs
         return Response(html, status_code=exc.status_code, media_type="text/html",
-                        headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
+                        headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML", "HX-Reselect": ".flash"})
     return render(request, "error.html", None, status_code=exc.status_code, message=exc.message)
 
 

@@ -6,12 +6,18 @@
   var skew = serverNow ? Date.parse(serverNow) - Date.now() : 0; // server time minus browser time
   function now() { return Date.now() + skew; }
 
-  // htmx: send the CSRF token; show 4xx messages (they are retargeted to #flash by the server).
+  // htmx: send the CSRF token; show every 4xx message (the server retargets them to #flash), so a
+  // refused file (413, 415) is not silently dropped under an earlier success message.
   document.addEventListener("htmx:configRequest", function (e) { e.detail.headers["X-CSRF-Token"] = csrf; });
   htmx.config.responseHandling = [
     {code: "204", swap: false}, {code: "[23]..", swap: true},
-    {code: "40[0-9]|42[0-9]", swap: true, error: false}, {code: "...", swap: false, error: true}
+    {code: "4..", swap: true, error: false}, {code: "...", swap: false, error: true}
   ];
+  // an action's answer replaces the last action's message (live refreshes and suggestions leave it)
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var flash = document.getElementById("flash"), config = e.detail.requestConfig || {};
+    if (flash && config.verb === "post" && config.path !== "/intake/suggest") flash.innerHTML = "";
+  });
 
   // ---- time: header clock and countdowns -------------------------------------------------
   var fmt = new Intl.DateTimeFormat("zh-CN", {timeZone: "Asia/Shanghai", hour12: false,
