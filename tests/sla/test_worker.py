@@ -61,7 +61,7 @@ def test_breach_marks_overdue_escalates_and_notifies(db, cases, fire, client, lo
     assert case.overdue and case.escalated and case.level == "city" and case.command_unit_code == "SZZX"
     assert cases.clocks(cid)["sign:ZX-DH:1"].state == "overdue"
     action, note = timeline(db, cid)[-1]
-    assert action == "escalate" and "签收超时" in note and "town → city" in note
+    assert action == "escalate" and "签收超时" in note and "镇街道 → 市级" in note
     assert notices(db, cid)[-2:] == [
         ("sla_breach", "sign", "ZX-DH", ("handler", "town_dispatcher")),
         ("sla_breach", "sign", "SZZX", ("supervisor",)),

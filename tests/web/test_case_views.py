@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from minsheng.directory.models import AuditLog
+from tests.integrations.conftest import make_key  # noqa: F401  (fixture)
 
 
 def _case(client: Any, login: Any, **body: Any) -> dict[str, Any]:
@@ -115,3 +116,21 @@ def test_a_case_id_the_database_cannot_hold_is_a_chinese_error(console: Any) -> 
     resp = city.post(f"/cases/{huge}/act/sign")
     assert resp.status_code == 422 and resp.headers["HX-Retarget"] == "#flash" and "字段取值超出范围" in resp.text
     assert city.get("/queue").status_code == 200  # the session is still good
+
+
+def test_the_case_page_tells_source_review_and_messages_in_words(client: Any, login: Any, console: Any,
+                                                                 make_key: Any) -> None:  # noqa: F811
+    from tests.integrations.conftest import INTAKE
+
+    key = make_key("12345")
+    cid = client.post("/api/v1/intake/12345", json={**INTAKE, "callback_url": "http://127.0.0.1:9/cb"},
+                      headers=key.headers).json()["case_id"]
+    calltaker = login("calltaker")
+    client.post(f"/api/v1/cases/{cid}/actions/answer_directly", json={"text": "已安排维修"}, headers=calltaker)
+    client.post(f"/api/v1/cases/{cid}/actions/callback", json={"rating": "unsatisfied", "comment": "没修好"},
+                headers=calltaker)
+    page = console("citydisp").get(f"/cases/{cid}").text
+    assert "来源系统：12345热线" in page and "GD202611250001" in page
+    assert "办结结果回传（来源系统）" in page
+    for raw in ("{'", "datetime.datetime", "case.closed", "case_accepted", "tzinfo"):
+        assert raw not in page, raw

@@ -57,7 +57,7 @@ def test_one_click_dispatch_creates_and_assigns(console: Any, client: Any, login
                                   "citizen_phone": "13900001111", "unit": "ZX-DH", "category": "CG01",
                                   "then": "assign"})
     assert resp.status_code == 200, resp.text
-    assert "已派单至 ZX-DH" in resp.text
+    assert "已派单至 当湖街道综合信息指挥室" in resp.text
     items = client.get("/api/v1/cases", headers=login("dh_disp")).json()["items"]
     assert [(c["status"], c["unit"], c["category"]) for c in items] == [("assigned", "ZX-DH", "CG01")]
 

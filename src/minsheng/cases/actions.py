@@ -166,10 +166,15 @@ def escalate_case(session: Session, case: Case) -> tuple[str, str]:
     return before, case.level
 
 
+LEVEL_NAMES = {"village": "村社", "town": "镇街道", "city": "市级"}
+
+
 def _escalate(session: Session, case: Case, body: ActionBody, actor: Actor, now: datetime) -> Result:
     before, after = escalate_case(session, case)
     reason = body.reason or "手动提级"
-    return f"提级（{before} → {after}）：{reason}", {"from_level": before, "to_level": after, "reason": reason}
+    step = (f"{LEVEL_NAMES.get(before, before)} → {LEVEL_NAMES.get(after, after)}" if before != after
+            else "已在市级，列入督办")
+    return f"提级（{step}）：{reason}", {"from_level": before, "to_level": after, "reason": reason}
 
 
 def _merge(session: Session, case: Case, body: ActionBody, actor: Actor, now: datetime) -> Result:

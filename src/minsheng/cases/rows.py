@@ -21,5 +21,5 @@ def lock_case(session: Session, case_id: int) -> Case:
 
 def require(value: Any, field: str, label: str) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise InvalidField(field, f"请填写{label}（{field}）")
+        raise InvalidField(field, f"请填写{label}")
     return value

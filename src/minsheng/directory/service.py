@@ -66,6 +66,13 @@ def category_track(session: Session, code: str) -> str:
     return tracks[code]
 
 
+def category_names(session: Session) -> dict[str, str]:
+    """Every category's name by its code (cached briefly, like centre_code)."""
+    names: dict[str, str] = _lookup(session, "category_names", lambda: dict(session.execute(
+        select(Category.code, Category.name)).all()))
+    return names
+
+
 def unit_names(session: Session) -> dict[str, str]:
     """Every unit's name by its code (cached briefly, like centre_code)."""
     names: dict[str, str] = _lookup(session, "unit_names", lambda: dict(session.execute(

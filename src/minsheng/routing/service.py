@@ -194,15 +194,16 @@ def unfill(case: Case) -> None:
             setattr(case, field, None)
 
 
-def _auto_assign_body(case: Case) -> ActionBody | None:
+def _auto_assign_body(session: Session, case: Case) -> ActionBody | None:
     s = case.suggestions or {}
     if not s.get("auto_assign") or case.status != "received":
         return None
-    return ActionBody(unit=s["unit"], note=f"智能派单：{s.get('category')}，置信度 {s.get('confidence', 0):.0%}")
+    category = directory.category_names(session).get(s.get("category") or "", s.get("category"))
+    return ActionBody(unit=s["unit"], note=f"智能派单：{category}，置信度 {s.get('confidence', 0):.0%}")
 
 
 def auto_assign(session: Session, case: Case, now: datetime) -> None:
-    body = _auto_assign_body(case)
+    body = _auto_assign_body(session, case)
     if body is not None:
         do_action(session, case.id, "assign", body, router_actor(session), now=now)
 
@@ -210,6 +211,6 @@ def auto_assign(session: Session, case: Case, now: datetime) -> None:
 @hooks.batch_form(auto_assign)
 def auto_assign_many(session: Session, cases: list[Case], now: datetime) -> None:
     """`auto_assign` for a batch of cases just created or locked: one assignment of them all."""
-    items = [(case, body) for case in cases if (body := _auto_assign_body(case)) is not None]
+    items = [(case, body) for case in cases if (body := _auto_assign_body(session, case)) is not None]
     if items:
         do_action_many(session, items, Action.ASSIGN, router_actor(session), now)

@@ -13,6 +13,7 @@ from minsheng.api.deps import ReadSession, WriteSession
 from minsheng.cases.intake import IntakeDecision, do_intake
 from minsheng.cases.schemas import CaseCreate
 from minsheng.directory import reads
+from minsheng.directory import service as directory
 from minsheng.directory.actors import Actor
 from minsheng.errors import InvalidField
 from minsheng.web.auth import Csrf, area_guard
@@ -32,7 +33,8 @@ def _case_body(form: dict[str, Any]) -> CaseCreate:
     except ValidationError as exc:
         err = exc.errors()[0]
         field = str(err["loc"][0]) if err["loc"] else "-"
-        labels = {"content": "诉求内容（至少 2 个字）", "citizen_phone": "联系电话", "channel": "来源渠道"}
+        labels = {"content": "诉求内容（至少 2 个字）", "citizen_phone": "联系电话", "channel": "来源渠道",
+                  "priority": "紧急程度", "citizen_name": "群众姓名", "address": "地址", "category": "诉求类别"}
         raise InvalidField(field, f"{labels.get(field, field)}填写不正确") from None
 
 
@@ -75,7 +77,8 @@ def intake_suggest(request: Request, actor: IntakeActor, session: ReadSession,
 def intake_submit(request: Request, actor: IntakeActor, session: WriteSession,
                   form: FormFields) -> Response:
     case = do_intake(session, _case_body(form), _decision(form), actor)
-    done = {"assigned": f"已派单至 {case.unit_code}", "closed": "已直接答复办结"}.get(case.status, "已受理")
+    unit = directory.unit_names(session).get(case.unit_code or "", case.unit_code)
+    done = {"assigned": f"已派单至 {unit}", "closed": "已直接答复办结"}.get(case.status, "已受理")
     if case.merged:
         done = "已作为重复件并入主案件"
     message = flash(f"{case.number} {done}")

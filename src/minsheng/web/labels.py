@@ -24,7 +24,21 @@ ACTION_LABELS = {
     "dispatch_team": "派遣队伍", "arrive": "到达现场", "feedback": "反馈结果", "approve": "审核办结",
     "reject": "退回重办", "close": "结案", "callback": "回访", "reopen": "重新办理", "suspend": "挂起",
     "resume": "恢复", "escalate": "提级", "merge": "合并重复件", "attach": "上传附件",
+    "route": "智能分拨", "view_contact": "查看联系方式", "review_requested": "群众申请复核",
+    "review_upheld": "复核维持办结", "extension_request": "申请延期", "extend": "同意延期",
+    "extension_rejected": "不同意延期",
 }
+# the case page's message log: notifications and hand-backs by event
+MESSAGE_LABELS = {
+    "case_accepted": "受理短信（群众）", "case_answered": "办结短信（群众）", "case_assigned": "派单通知",
+    "case_reopened": "重办通知", "sla_warning": "超时预警", "sla_breach": "超时提级通知",
+    "review_requested": "复核申请通知", "sla_extension_requested": "延期申请通知",
+    "sla_extension_approved": "延期批准通知", "sla_extension_rejected": "延期未批准通知",
+    "case.closed": "办结结果回传（来源系统）", "case.updated": "办理进展回传（来源系统）", "webhook": "回传来源系统",
+    "notify": "通知",
+}
+REVIEW_STATUS_LABELS = {"open": "待复核", "upheld": "已维持办结", "reopened": "已重新办理"}
+SYSTEM_LABELS = {"12345": "12345热线", "110": "110转办", "open311": "Open311"}
 # the console's form and address fields, for messages about a value that is missing or wrong
 FIELD_LABELS = {
     "case_id": "案件编号", "master_case_id": "主案件编号", "shift_id": "班次编号", "unit": "单位", "note": "备注",

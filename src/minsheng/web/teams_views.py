@@ -17,6 +17,7 @@ from minsheng.cases.models import Case
 from minsheng.cases.service import allowed_for
 from minsheng.clock import SHANGHAI, utcnow
 from minsheng.directory.actors import Actor
+from minsheng.directory.models import Team
 from minsheng.errors import InvalidField
 from minsheng.inputs import FIRST_YEAR, LAST_YEAR
 from minsheng.settings import get_settings
@@ -80,8 +81,10 @@ def remove_shift(shift_id: int, request: Request, actor: TeamsActor, session: Wr
 def _tasks(session: Any, actor: Actor) -> dict[str, Any]:
     cases: list[Case] = team_tasks(session, actor)
     summaries = present.summaries(session, cases)
+    team = session.get(Team, actor.team_code) if actor.team_code else None
     return {"tasks": [(s, next_clock(s.clocks), allowed_for(session, c, actor))
-                      for s, c in zip(summaries, cases, strict=True)]}
+                      for s, c in zip(summaries, cases, strict=True)],
+            "team_name": team.name if team is not None else None}
 
 
 @router.get("/m")
