@@ -39,3 +39,17 @@ def test_load_queue_counts_and_scope(db: Any, actors: dict[str, Actor]) -> None:
         assert town.counts == {"received": 0, "assigned": 1, "progress": 0, "overdue": 1}
         empty = dict.fromkeys(("received", "assigned", "progress", "overdue"), 0)
         assert load_queue(s, actors["zd_disp"]).counts == empty
+
+
+def test_the_overdue_column_reads_longest_overdue_first_and_others_newest_first(db: Any,
+                                                                               actors: dict[str, Actor]) -> None:
+    with db.session() as s:
+        ids = [do_create_case(s, CaseCreate(channel="12345", content=f"路灯不亮{i}"), actors["calltaker"]).id
+               for i in range(6)]
+        for cid in ids[:3]:
+            s.get(Case, cid).overdue = True  # type: ignore[union-attr]
+    with db.read_session() as s:
+        queue = load_queue(s, actors["citydisp"], limit=2)
+    assert [c.id for c in queue.rows["overdue"]] == ids[:2]  # the oldest (longest overdue) on top
+    assert [c.id for c in queue.rows["received"]] == [ids[5], ids[4]]
+    assert queue.counts["overdue"] == 3 and queue.counts["received"] == 3

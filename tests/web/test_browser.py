@@ -140,7 +140,8 @@ def test_call_to_close_across_roles(browser: Any, servers: tuple[LiveServer, Liv
     _shot(centre, "city-dispatcher-queue", backend)
     centre.goto(f"{b.url}/cases/{_case_id(town)}")
     centre.wait_for_selector("#case-status:has-text('待审核')")
-    centre.click("button[data-action=approve]")
+    centre.click("button[data-action=approve]")  # opens the form: closing is a second step
+    centre.click("#form-approve button.go")
     centre.wait_for_selector("#case-status:has-text('已办结')")
     _shot(centre, "city-dispatcher-case-closed", backend)
 

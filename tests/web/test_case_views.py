@@ -134,3 +134,16 @@ def test_the_case_page_tells_source_review_and_messages_in_words(client: Any, lo
     assert "办结结果回传（来源系统）" in page
     for raw in ("{'", "datetime.datetime", "case.closed", "case_accepted", "tzinfo"):
         assert raw not in page, raw
+
+
+def test_closing_and_raising_the_level_take_a_second_step(client: Any, login: Any, console: Any) -> None:
+    case = _case(client, login)
+    client.post(f"/api/v1/cases/{case['id']}/actions/assign", json={"unit": "ZX-DH"}, headers=login("citydisp"))
+    town = login("dh_disp")
+    client.post(f"/api/v1/cases/{case['id']}/actions/sign", json={}, headers=town)
+    client.post(f"/api/v1/cases/{case['id']}/actions/feedback", json={"text": "已处理"}, headers=town)
+    page = console("supervisor").get(f"/cases/{case['id']}").text
+    for action in ("approve", "escalate"):
+        assert f'id="form-{action}"' in page  # a form with its fields and a 确认 button
+        assert f'hx-post="/cases/{case["id"]}/act/{action}" hx-target' not in page.split(f'id="form-{action}"')[0]
+    assert "确认审核办结" in page and "办结后发送给群众" in page

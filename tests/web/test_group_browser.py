@@ -138,7 +138,8 @@ def test_a_group_is_formed_worked_and_answered_in_the_browser(server: LiveServer
 
     # the supervisor approves; every page shows the case closed
     sup = signed_in(browser, server, "supervisor", path)
-    sup.click("button[data-action=approve]")
+    sup.click("button[data-action=approve]")  # opens the form: closing is a second step
+    sup.click("#form-approve button.go")
     sup.wait_for_selector("#case-status:has-text('已办结')")
     centre.wait_for_selector("#group-status:has-text('已办结')")
     shot(centre, "3-closed")

@@ -67,8 +67,9 @@ def load_queue(session: Session, actor: Actor, f: QueueFilter | None = None, lim
     f, scope, queue = f or QueueFilter(), _scope(session, actor), Queue()
     for column in COLUMNS:
         conditions = [*scope, *_filtered(session, actor, column, f)]
-        queue.rows[column] = list(session.scalars(
-            select(Case).where(*conditions).order_by(Case.id.desc()).limit(limit)))
+        # newest first; the overdue column the longest overdue first (it is read from the top)
+        order = Case.id.asc() if column == "overdue" else Case.id.desc()
+        queue.rows[column] = list(session.scalars(select(Case).where(*conditions).order_by(order).limit(limit)))
         queue.counts[column] = int(session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0)
     return queue
 

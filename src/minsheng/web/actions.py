@@ -30,6 +30,9 @@ class ActionForm:
     action: str
     fields: tuple[Field, ...] = ()
     style: str = ""  # primary | go | danger
+    # a second step before an action that cannot be taken back (closing, raising the level), even
+    # when none of its fields is required: the form shows them, and "确认…" takes the action
+    confirm: bool = False
 
     @property
     def label(self) -> str:
@@ -37,7 +40,7 @@ class ActionForm:
 
     @property
     def one_click(self) -> bool:
-        return not any(f.required for f in self.fields) and self.action != "dispatch_team"
+        return not self.confirm and not any(f.required for f in self.fields) and self.action != "dispatch_team"
 
 
 NOTE = Field("note", "备注")
@@ -48,7 +51,8 @@ FORMS = {f.action: f for f in (
     ActionForm("dispatch_team", (), "go"),
     ActionForm("arrive", (NOTE,), "go"),
     ActionForm("feedback", (Field("text", "处置结果", "textarea", True),), "primary"),
-    ActionForm("approve", (Field("public_answer", "公开答复（默认用处置结果）", "textarea"), NOTE), "go"),
+    ActionForm("approve", (Field("public_answer", "公开答复（默认用处置结果，办结后发送给群众）", "textarea"), NOTE),
+               "go", confirm=True),
     ActionForm("reject", (Field("reason", "退回重办理由", "textarea", True),), "danger"),
     ActionForm("answer_directly",
                (Field("text", "答复内容", "textarea", True), Field("category", "诉求类别", "category")), "primary"),
@@ -58,7 +62,7 @@ FORMS = {f.action: f for f in (
     ActionForm("reopen", (Field("reason", "重新办理理由", "textarea", True),), "danger"),
     ActionForm("suspend", (Field("reason", "挂起理由（计时暂停）", "textarea", True),)),
     ActionForm("resume", ()),
-    ActionForm("escalate", (Field("reason", "提级理由", "textarea"),), "danger"),
+    ActionForm("escalate", (Field("reason", "提级理由", "textarea"),), "danger", confirm=True),
     ActionForm("merge", (Field("master_case_id", "主案件编号（ID）", "number", True),)),
 )}
 

@@ -138,8 +138,10 @@
     }
     var empty = list.querySelector(".empty");
     if (empty) empty.remove();
-    list.insertAdjacentHTML("afterbegin", update.html);
-    htmx.process(list.firstElementChild);
+    // the overdue column keeps the longest overdue first: a case that has just become overdue goes last
+    var last = list.dataset.order === "oldest";
+    list.insertAdjacentHTML(last ? "beforeend" : "afterbegin", update.html);
+    htmx.process(last ? list.lastElementChild : list.firstElementChild);
     tick();
   }
   function onUpdate(update) {
