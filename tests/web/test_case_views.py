@@ -147,3 +147,9 @@ def test_closing_and_raising_the_level_take_a_second_step(client: Any, login: An
         assert f'id="form-{action}"' in page  # a form with its fields and a 确认 button
         assert f'hx-post="/cases/{case["id"]}/act/{action}" hx-target' not in page.split(f'id="form-{action}"')[0]
     assert "确认审核办结" in page and "办结后发送给群众" in page
+
+
+def test_read_only_accounts_are_not_offered_an_upload(client: Any, login: Any, console: Any) -> None:
+    case = _case(client, login)
+    assert f'hx-post="/cases/{case["id"]}/attachments"' in console("citydisp").get(f"/cases/{case['id']}").text
+    assert f'hx-post="/cases/{case["id"]}/attachments"' not in console("leader").get(f"/cases/{case['id']}").text

@@ -38,3 +38,12 @@ def test_a_wrong_password_shows_the_form_again_with_a_new_token(app: Any) -> Non
         assert resp.status_code == 401 and "minsheng_session" not in resp.cookies
         second = login_token_in(resp.text)
         assert second and second != first and browser.cookies.get(LOGIN_COOKIE) == second
+
+
+def test_a_browser_asking_for_an_unknown_address_gets_a_page_the_api_json(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/no-such-page", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "无法完成请求" in page.text and "http_404" not in page.text
+    api = client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json()["code"] == "http_404"
+    assert client.get("/no-such-page").json()["code"] == "http_404"  # a program asking for JSON

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -19,6 +20,17 @@ HTTP_MESSAGES = {
     405: "不支持该请求方法", 409: "当前状态不允许该操作", 413: "文件过大", 415: "文件类型不支持",
     422: "请求字段不合法", 429: "请求过于频繁，请稍后再试", 500: "服务器内部错误",
 }
+
+
+# How a browser is answered an HTTP error outside the API (an unknown address, a wrong method):
+# the console sets a page of its own (web.pages); the API and Open311 always answer JSON/XML.
+page_for_browsers: Callable[[Request, int, str], Response] | None = None
+MACHINE_PATHS = ("/api/", "/open311/", "/docs", "/openapi.json", "/static/")
+
+
+def _browser_page(request: Request) -> bool:
+    return (not request.url.path.startswith(MACHINE_PATHS) and "text/html" in request.headers.get("accept", "")
+            and not request.headers.get("hx-request"))
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -57,8 +69,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OverflowError, _unstorable)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) and exc.detail not in (
             "Not Found", "Method Not Allowed") else HTTP_MESSAGES.get(exc.status_code, "请求失败")
+        if page_for_browsers is not None and _browser_page(request):
+            return page_for_browsers(request, exc.status_code, message)
         return JSONResponse({"code": f"http_{exc.status_code}", "message": message},
                             status_code=exc.status_code, headers=getattr(exc, "headers", None))

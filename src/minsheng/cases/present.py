@@ -57,7 +57,7 @@ def _summary_fields(case: Case, names: Names, clocks: list[dict[str, Any]]) -> d
         escalated=case.escalated, overdue=case.overdue, merged=case.merged,
         master_case_id=case.master_case_id, citizen_name=mask_name(case.citizen_name),
         citizen_phone=mask_phone(case.citizen_phone), created_at=case.created_at,
-        updated_at=case.updated_at, clocks=clocks,
+        updated_at=case.updated_at, dispatched_at=case.dispatched_at, clocks=clocks,
     )
 
 
@@ -88,7 +88,7 @@ def detail(session: Session, case: Case, actor: Actor) -> CaseDetail:
         team=case.team_code, group_id=case.group_id, command_unit=case.command_unit_code,
         feedback_text=case.feedback_text, public_answer=case.public_answer, rating=case.rating,
         rating_comment=case.rating_comment, reopen_count=case.reopen_count,
-        assigned_at=case.assigned_at, signed_at=case.signed_at, dispatched_at=case.dispatched_at,
+        assigned_at=case.assigned_at, signed_at=case.signed_at,
         arrived_at=case.arrived_at, replied_at=case.replied_at, closed_at=case.closed_at,
         rated_at=case.rated_at, suggestions=visible_suggestions(session, case, actor),
         allowed_actions=allowed_for(session, case, actor),

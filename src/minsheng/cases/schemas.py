@@ -95,6 +95,7 @@ class CaseSummary(BaseModel):
     citizen_phone: str | None
     created_at: datetime
     updated_at: datetime
+    dispatched_at: datetime | None = None  # when a duty team was sent (its task card)
     clocks: list[dict[str, Any]] = []
 
 
@@ -113,7 +114,6 @@ class CaseDetail(CaseSummary):
     reopen_count: int
     assigned_at: datetime | None
     signed_at: datetime | None
-    dispatched_at: datetime | None
     arrived_at: datetime | None
     replied_at: datetime | None
     closed_at: datetime | None

@@ -14,7 +14,7 @@ from minsheng.cases import present, queries, service
 from minsheng.cases.attachments import do_attach
 from minsheng.cases.contact import reveal_contact
 from minsheng.cases.models import Case
-from minsheng.cases.permissions import CONTACT_ROLES
+from minsheng.cases.permissions import CONTACT_ROLES, may_attach
 from minsheng.clock import utcnow
 from minsheng.directory import reads
 from minsheng.directory.actors import Actor
@@ -45,6 +45,7 @@ def case_context(session: Session, case: Case, actor: Actor) -> dict[str, Any]:
         "nearest": nearest_for_case(session, actor, case) if "dispatch_team" in allowed else [],
         "messages": messages_for_case(session, case.id),
         "may_reveal": actor.role in CONTACT_ROLES,
+        "may_attach": may_attach(actor.role),
         "places": reads.place_names(session),
         "unit_names": {u["code"]: u["name"] for u in reads.units(session)},
         "team_names": {t["code"]: t["name"] for t in reads.teams(session, case.town_code)},

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.datastructures import FormData
 
+from minsheng.api import errors as api_errors
 from minsheng.api.deps import SESSION_COOKIE, fail_request
 from minsheng.clock import SHANGHAI, as_utc, utcnow
 from minsheng.directory.actors import Actor
@@ -119,6 +120,13 @@ def error_response(request: Request, exc: DomainError) -> Response:
         return Response(html, status_code=exc.status_code, media_type="text/html",
                         headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML", "HX-Reselect": ".flash"})
     return render(request, "error.html", None, status_code=exc.status_code, message=exc.message)
+
+
+def _browser_error_page(request: Request, status_code: int, message: str) -> Response:
+    return render(request, "error.html", None, status_code=status_code, message=message)
+
+
+api_errors.page_for_browsers = _browser_error_page
 
 
 def invalid_form(exc: RequestValidationError) -> InvalidField:
