@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from minsheng.cases.models import Case
@@ -108,18 +109,15 @@ def test_the_sender_reads_back_what_became_of_its_request(client, make_key, logi
     assert client.get("/api/v1/intake/12345/unknown", headers=key.headers).status_code == 404
 
 
+@pytest.mark.postgres_only  # SQLite takes the write lock first (BEGIN IMMEDIATE): no race to lose
 def test_a_request_that_loses_a_race_for_its_source_id_gets_the_winners_case(client, make_key, login, backend,
                                                                              monkeypatch) -> None:
     """Another writer commits the same (system, source id) between the intake's look-ups and its
     INSERT (simulated: both look-ups miss once). The unique index refuses the row; the answer is
     the case that won, not an error."""
-    import pytest
-
     from minsheng.cases import service
     from minsheng.integrations import intake
 
-    if backend != "postgresql":
-        pytest.skip("SQLite takes the write lock first (BEGIN IMMEDIATE): no race to lose")
     key = make_key("12345")
     won = client.post("/api/v1/cases", json={"channel": "12345", "content": "路灯不亮好几天", "address": "当湖街道",
                                              "source_system": "12345", "source_id": "GD-RACE-1"},

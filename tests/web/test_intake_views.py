@@ -107,3 +107,31 @@ def test_a_decision_that_fails_after_the_case_was_written_leaves_nothing(console
                                   "then": "assign", "unit": "NOPE"})
     assert resp.status_code == 422 and "NOPE" in resp.text, resp.text[:300]
     assert client.get("/api/v1/cases", headers=login("citydisp")).json()["items"] == []
+
+
+def test_the_same_form_posted_twice_files_one_case_and_one_sms(console: Any, client: Any, login: Any, db: Any) -> None:
+    """A double click, Ctrl+Enter then a click, or a browser's retry after a lost answer sends the
+    form again: its token names it, and the second post answers with the first one's case."""
+    import re
+
+    from sqlalchemy import func, select
+
+    from minsheng.events.models import OutboxMessage
+
+    taker = console("calltaker")
+    token = re.search(r'name="form_token" value="([0-9a-f]{32})"', taker.get("/intake").text)
+    assert token is not None
+    form = {"channel": "12345", "content": "当湖街道新华路路灯不亮好几天了", "address": "当湖街道新华路",
+            "citizen_phone": "13900001234", "then": "assign", "unit": "ZX-DH", "form_token": token.group(1)}
+    first, second = taker.post("/intake", form), taker.post("/intake", form)
+    assert first.status_code == second.status_code == 200
+    numbers = [re.search(r'id="created-case">(\d+)<', r.text).group(1) for r in (first, second)]  # type: ignore[union-attr]
+    assert numbers[0] == numbers[1]
+    items = client.get("/api/v1/cases", headers=login("citydisp")).json()["items"]
+    assert len(items) == 1 and items[0]["status"] == "assigned"
+    with db.read_session() as s:
+        sms = s.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.payload["event"].as_string() == "case_accepted"))
+    assert sms == 1
+    fresh = re.search(r'name="form_token" value="([0-9a-f]{32})"', first.text)
+    assert fresh is not None and fresh.group(1) != token.group(1)  # the next call gets a new form

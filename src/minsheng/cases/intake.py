@@ -56,7 +56,9 @@ def do_intake(session: Session, body: CaseCreate, decision: IntakeDecision, acto
     elif decision.then == "merge":
         require(decision.master_case_id, "master_case_id", "主案件")
         action = "merge", _action_body(master_case_id=decision.master_case_id)
-    case = service.do_create_case(session, body, actor, follow_up=decision.then == "none")
+    case, created = service.do_receive_case(session, body, actor, follow_up=decision.then == "none")
+    if not created:  # the same form again (its source): the first time's case, decided then
+        return case
     if action is not None and not (decision.then == "assign" and case.status == "assigned"
                                    and case.unit_code == decision.unit):
         case = service.do_action(session, case.id, action[0], action[1], actor)

@@ -3,6 +3,8 @@ a consultation answered on the call closed at once."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -20,6 +22,7 @@ from minsheng.web.auth import Csrf, area_guard
 from minsheng.web.pages import ConsoleRoute, FormFields, flash, render
 from minsheng.web.suggest import suggest, suggesters
 
+FORM_SOURCE = "console"  # source_system of cases filed through the intake form
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 IntakeActor = Annotated[Actor, Depends(area_guard("intake"))]
 CASE_FIELDS = ("channel", "content", "address", "citizen_name", "citizen_phone", "lng", "lat", "category", "town",
@@ -56,8 +59,19 @@ def _decision(form: dict[str, Any]) -> IntakeDecision:
 
 
 def _pickers(session: Any) -> dict[str, Any]:
+    # form_token: this form's identity, so that posting it twice (a double click, Ctrl+Enter then
+    # a click, a browser's retry after a lost answer) files one case, not two (and one SMS)
     return {"units": reads.units(session), "categories": reads.categories(session),
-            "towns": reads.divisions(session, level="town"), "suggester": bool(suggesters)}
+            "towns": reads.divisions(session, level="town"), "suggester": bool(suggesters),
+            "form_token": secrets.token_hex(16)}
+
+
+def _once(body: CaseCreate, form: dict[str, Any]) -> CaseCreate:
+    """The case body, named by the form's token as its source (the console) when the form has one."""
+    token = form.get("form_token")
+    if isinstance(token, str) and re.fullmatch(r"[0-9a-f]{32}", token):
+        return body.model_copy(update={"source_system": FORM_SOURCE, "source_id": token})
+    return body
 
 
 @router.get("/intake")
@@ -76,7 +90,7 @@ def intake_suggest(request: Request, actor: IntakeActor, session: ReadSession,
 @router.post("/intake", dependencies=[Csrf])
 def intake_submit(request: Request, actor: IntakeActor, session: WriteSession,
                   form: FormFields) -> Response:
-    case = do_intake(session, _case_body(form), _decision(form), actor)
+    case = do_intake(session, _once(_case_body(form), form), _decision(form), actor)
     unit = directory.unit_names(session).get(case.unit_code or "", case.unit_code)
     done = {"assigned": f"已派单至 {unit}", "closed": "已直接答复办结"}.get(case.status, "已受理")
     if case.merged:
