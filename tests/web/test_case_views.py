@@ -153,3 +153,14 @@ def test_read_only_accounts_are_not_offered_an_upload(client: Any, login: Any, c
     case = _case(client, login)
     assert f'hx-post="/cases/{case["id"]}/attachments"' in console("citydisp").get(f"/cases/{case['id']}").text
     assert f'hx-post="/cases/{case["id"]}/attachments"' not in console("leader").get(f"/cases/{case['id']}").text
+
+
+def test_a_merge_names_its_master_by_the_case_number_people_see(client: Any, login: Any, console: Any) -> None:
+    master, dup = _case(client, login), _case(client, login)
+    city = console("citydisp")
+    city.get("/queue")
+    missing = city.post(f"/cases/{dup['id']}/act/merge", {"master_case_id": "2099010100001"})
+    assert missing.status_code == 422 and "找不到编号为 2099010100001 的案件" in missing.text
+    resp = city.post(f"/cases/{dup['id']}/act/merge", {"master_case_id": master["number"]})
+    assert resp.status_code == 200 and "已合并重复件" in resp.text
+    assert client.get(f"/api/v1/cases/{dup['id']}", headers=login("citydisp")).json()["merged"]

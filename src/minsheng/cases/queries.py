@@ -89,6 +89,19 @@ def get_case(session: Session, actor: Actor, case_id: int) -> Case:
     return case
 
 
+def case_id_for_reference(session: Session, actor: Actor, reference: str) -> str:
+    """What a person types to name a case: its number (13 digits, as on every page) or its id.
+    A number becomes the id of the case the actor may see by it (InvalidField when there is none);
+    anything else is left as typed (the action then says what is wrong with it)."""
+    reference = reference.strip()
+    if len(reference) == 13 and reference.isascii() and reference.isdigit():
+        found = session.scalar(scoped(session, actor, select(Case.id).where(Case.number == reference)))
+        if found is None:
+            raise InvalidField("master_case_id", f"找不到编号为 {reference} 的案件")
+        return str(found)
+    return reference
+
+
 def visible_ids(session: Session, actor: Actor, ids: list[int]) -> set[int]:
     """Those of `ids` that are cases this actor may see."""
     if not ids:

@@ -63,7 +63,7 @@ FORMS = {f.action: f for f in (
     ActionForm("suspend", (Field("reason", "挂起理由（计时暂停）", "textarea", True),)),
     ActionForm("resume", ()),
     ActionForm("escalate", (Field("reason", "提级理由", "textarea"),), "danger", confirm=True),
-    ActionForm("merge", (Field("master_case_id", "主案件编号（ID）", "number", True),)),
+    ActionForm("merge", (Field("master_case_id", "主案件（案件编号或 ID）", "number", True),)),
 )}
 
 

@@ -65,6 +65,9 @@ def case_page(case_id: int, request: Request, actor: ConsoleActor, session: Read
 @router.post("/cases/{case_id}/act/{action}", dependencies=[Csrf])
 def act(case_id: int, action: str, request: Request, actor: ConsoleActor, session: WriteSession,
         form: FormFields) -> Response:
+    if action == "merge":
+        form = {**form, "master_case_id": queries.case_id_for_reference(session, actor,
+                                                                       str(form.get("master_case_id", "")))}
     case = service.do_action(session, case_id, action, action_body(form), actor)
     return render(request, "case.html", actor, flash_message=flash(f"已{form_for(action).label}：{case.number}"),
                   **case_context(session, case, actor))
