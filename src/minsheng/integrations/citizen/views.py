@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from minsheng.api.deps import WriteSession, client_address
+from minsheng.api.deps import WriteSession, client_address, fail_request
 from minsheng.cases.schemas import RATING_LABELS, Rating
 from minsheng.clock import to_local, utcnow
 from minsheng.errors import Conflict, DomainError
@@ -62,7 +62,9 @@ def rate(request: Request, session: WriteSession, token: Annotated[str, Form(max
     try:
         case = service.rate(session, token, cast(Rating, rating), comment.strip() or None, now=utcnow())
     except Conflict:
+        fail_request(request)  # answered here: nothing of the refused rating may be committed
         return _page(request, "lookup.html", 409, error="该案件尚未办结或已经评价过，无需重复评价")
     except DomainError as exc:
+        fail_request(request)
         return _page(request, "lookup.html", exc.status_code, error=exc.message)
     return _page(request, "case.html", view=service.public_view(session, case), thanks=True)
