@@ -186,6 +186,9 @@ def db(backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch
        fake_clock: FakeClock) -> Iterator[Database]:
     prepared: Prepared = request.getfixturevalue("_pg_prepared" if backend == "postgresql" else "_sqlite_prepared")
     prepared.reset()
+    from minsheng.routing import runtime
+
+    runtime.forget_routers()  # the routing rules an earlier test stored are gone with its data
     monkeypatch.setenv("MINSHENG_DATABASE_URL", prepared.url)
     monkeypatch.setenv("MINSHENG_MEDIA_DIR", str(tmp_path / "media"))
     monkeypatch.setenv("MINSHENG_VAR_DIR", str(tmp_path / "var"))

@@ -56,3 +56,16 @@ def test_a_nul_in_an_action_note_changes_nothing(client, login) -> None:
     resp = client.post(f"/api/v1/cases/{cid}/actions/assign", json={"unit": "ZJJ", "note": "a\x00"}, headers=city)
     assert resp.status_code == 422, resp.text
     assert client.get(f"/api/v1/cases/{cid}", headers=city).json()["status"] == "received"
+
+
+def test_texts_inside_a_list_are_checked_and_the_error_names_the_field() -> None:
+    from minsheng.inputs import InputModel
+
+    class Form(InputModel):
+        members: list[str]
+        count: int = 0
+
+    assert Form(members=["ZJJ", "第二\n行"], count=2).members == ["ZJJ", "第二\n行"]
+    with pytest.raises(ValidationError) as caught:
+        Form(members=["ZJJ", "Z\x00FJ"])
+    assert caught.value.errors()[0]["loc"] == ("members",)

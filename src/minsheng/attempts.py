@@ -44,6 +44,8 @@ def over_limit(session: Session, limits: list[tuple[str, str, int, int]], now: d
 
 
 def record_failure(session: Session, keys: list[tuple[str, str]], now: datetime, horizon_seconds: int) -> None:
-    """One failure for each (scope, key hash); rows older than `horizon_seconds` go."""
-    session.execute(delete(LookupFailure).where(LookupFailure.at < now - timedelta(seconds=horizon_seconds)))
+    """One failure for each (scope, key hash); rows of these scopes older than `horizon_seconds` go
+    (other limiters' rows keep their own, possibly longer, windows)."""
+    session.execute(delete(LookupFailure).where(LookupFailure.scope.in_({scope for scope, _ in keys}),
+                                                LookupFailure.at < now - timedelta(seconds=horizon_seconds)))
     session.add_all([LookupFailure(scope=scope, key_hash=key_hash, at=now) for scope, key_hash in keys])

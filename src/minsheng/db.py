@@ -169,6 +169,13 @@ def in_ids(column: Any, ids: Iterable[int], session: Session) -> Any:
     return column.in_(values)
 
 
+def committed_for_real(session: Session) -> bool:
+    """In an `after_commit` listener: whether this is the transaction's commit, not a savepoint's
+    release (SQLAlchemy fires after_commit for both). What waits for the commit (announcements,
+    wake-ups) must not go out at a savepoint: another process would look before the data is there."""
+    return not session.in_nested_transaction()
+
+
 def for_update(stmt: Select[Any], session: Session, *, skip_locked: bool = False, fresh: bool = False) -> Select[Any]:
     """Row lock on PostgreSQL; SQLite already holds the database write lock (BEGIN IMMEDIATE).
 

@@ -20,10 +20,13 @@ class Settings(BaseSettings):
     secret_key: str = ""
     timezone: str = "Asia/Shanghai"
     token_ttl_seconds: int = 12 * 3600
-    # wrong passwords before sign-in is refused (429) for a while: per user name from anywhere
-    # (guessing one account), per client address over any names (guessing many)
+    # wrong passwords before sign-in is refused (429) for a while: per user name from one client
+    # address (guessing one account), per client address over any names (guessing many), and per
+    # user name from anywhere, set high (guessing from many addresses) so that a stranger's wrong
+    # passwords do not easily lock a dispatcher out
     login_max_failures_per_user: int = 10
     login_max_failures_per_address: int = 30
+    login_max_failures_per_account: int = 100
     login_window_seconds: int = 15 * 60
     max_attachment_bytes: int = 10 * 1024 * 1024
     allowed_attachment_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp", "application/pdf")

@@ -83,3 +83,14 @@ def test_a_department_dispatches_the_teams_of_the_cases_town(client, login, team
     assert resp.status_code == 422, resp.text
     act(client, zjj, cid, "dispatch_team", team="T-DH-2")
     assert team_status("T-DH-2") == "en_route"
+
+
+def test_the_team_a_department_sent_reports_arrival_and_feeds_back(client, login) -> None:
+    """A department has no teams: it sends the town's, whose members must be able to act on it."""
+    zjj, team = login("zjj"), login("dh_team")
+    cid = create(client, login("calltaker"), town=DH_TOWN)["id"]
+    act(client, login("citydisp"), cid, "assign", unit="ZJJ")
+    act(client, zjj, cid, "sign")
+    act(client, zjj, cid, "dispatch_team", team="T-DH-1")
+    assert act(client, team, cid, "arrive")["status"] == "on_site"
+    assert act(client, team, cid, "feedback", text="已到场处置完毕")["status"] == "replied"

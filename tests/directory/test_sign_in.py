@@ -35,10 +35,22 @@ def test_the_window_moves_on(db) -> None:
         with pytest.raises(Unauthorized):
             sign_in(db, "citydisp", f"guess-{i}", "10.0.0.1", now=start)
     with pytest.raises(TooManyAttempts):
-        sign_in(db, "citydisp", PASSWORD, "10.0.0.2", now=start + timedelta(seconds=1))
+        sign_in(db, "citydisp", PASSWORD, "10.0.0.1", now=start + timedelta(seconds=1))
+    # the dispatcher at its own desk is not locked out by a stranger's guesses
+    assert sign_in(db, "citydisp", PASSWORD, "10.0.0.2", now=start + timedelta(seconds=1))[1] == "city_dispatcher"
     later = start + timedelta(seconds=settings.login_window_seconds + 1)
-    user_id, role = sign_in(db, "citydisp", PASSWORD, "10.0.0.2", now=later)
+    user_id, role = sign_in(db, "citydisp", PASSWORD, "10.0.0.1", now=later)
     assert role == "city_dispatcher" and user_id > 0
+
+
+def test_guessing_one_account_from_many_addresses_is_stopped_too(db) -> None:
+    settings = get_settings()
+    now = utcnow()
+    for i in range(settings.login_max_failures_per_account):
+        with pytest.raises(Unauthorized):
+            sign_in(db, "supervisor", f"guess-{i}", f"10.1.{i // 250}.{i % 250}", now=now)
+    with pytest.raises(TooManyAttempts):
+        sign_in(db, "supervisor", PASSWORD, "10.9.9.9", now=now)
 
 
 def test_one_address_guessing_many_names_is_stopped(db) -> None:
@@ -110,3 +122,19 @@ def _fresh_headers(client, username: str) -> dict[str, str]:  # type: ignore[no-
     time.sleep(1.01)  # tokens carry their second of issue: a later second makes a different token
     token = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD}).json()
     return {"Authorization": f"Bearer {token['access_token']}"}
+
+
+def test_a_failed_sign_in_leaves_the_citizen_pages_longer_window_alone(db) -> None:
+    from sqlalchemy import func, select
+
+    from minsheng.attempts import key_of
+    from minsheng.integrations.models import LookupFailure
+
+    now = utcnow()
+    with db.session() as s:  # citizen look-ups 20 minutes ago: inside their hour, outside sign-in's 15 minutes
+        s.add_all([LookupFailure(scope="ip", key_hash=key_of("ip", "10.0.0.7"), at=now - timedelta(minutes=20))
+                   for _ in range(5)])
+    with pytest.raises(Unauthorized):
+        sign_in(db, "citydisp", "guess", "10.0.0.7", now=now)
+    with db.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(LookupFailure).where(LookupFailure.scope == "ip")) == 5

@@ -87,3 +87,38 @@ def test_a_lost_notifier_connection_is_replaced_without_losing_announcements(db:
     assert [m["case_id"] for m in _received(db, lambda: _announce_twice(db))] == [1, 2]
     assert _notifier_backends(db, terminate=True) == 1  # as a database restart would
     assert [m["case_id"] for m in _received(db, lambda: _announce_twice(db))] == [1, 2]
+
+
+def test_a_savepoint_released_does_not_send_what_waits_for_the_commit(db: Database) -> None:
+    """SQLAlchemy fires after_commit when a savepoint is released, too: an announcement made
+    inside one must still wait for the transaction's own commit (another process would otherwise
+    look for a case not yet there)."""
+    if db.is_postgres:
+        conn = psycopg.connect(db.url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+        conn.execute(f"LISTEN {CHANNEL}")
+
+        def so_far(wait: float) -> list[dict]:
+            return [m for note in conn.notifies(timeout=wait) for m in unpacked(note.payload)]
+    else:
+        q = broker.subscribe()
+
+        def so_far(wait: float) -> list[dict]:
+            time.sleep(wait)
+            got = []
+            while not q.empty():
+                got.append(q.get_nowait())
+            return got
+    try:
+        with db.session() as s:
+            with s.begin_nested():
+                announce(s, "case", 41, action="create")
+            early = so_far(0.8)
+            announce(s, "case", 41, action="assign")
+        late = so_far(1.5)
+    finally:
+        if db.is_postgres:
+            conn.close()
+        else:
+            broker.unsubscribe(q)
+    assert [m["action"] for m in early if m.get("case_id") == 41] == []
+    assert [m["action"] for m in late if m.get("case_id") == 41] == ["create", "assign"]

@@ -217,3 +217,10 @@ def test_reading_stops_one_row_past_the_limit() -> None:
     table = read_table("many.xlsx", as_xlsx([row(str(i)) for i in range(MAX_ROWS + 50)]))
     assert len(table) == MAX_ROWS + 2  # the header, the limit, one more
     assert "一次最多导入" in rows_of(table)[2][-1].problem
+
+
+def test_a_line_break_pasted_from_word_is_a_line_break() -> None:
+    from minsheng.proposals.importer import read_table
+
+    table = read_table("word.csv", as_csv([row("1", **{"背景": "第一段\x0b第二段"})]))
+    assert "第一段\n第二段" in table[1]

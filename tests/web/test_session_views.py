@@ -47,3 +47,9 @@ def test_a_browser_asking_for_an_unknown_address_gets_a_page_the_api_json(client
     api = client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
     assert api.status_code == 404 and api.json()["code"] == "http_404"
     assert client.get("/no-such-page").json()["code"] == "http_404"  # a program asking for JSON
+
+
+def test_a_browser_without_a_session_is_sent_to_sign_in(client) -> None:  # type: ignore[no-untyped-def]
+    resp = client.get("/queue", headers={"Accept": "text/html,application/xhtml+xml"}, follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"].startswith("/login?next=/queue"), resp.headers
+    assert client.post("/queue", headers={"Accept": "text/html"}).headers.get("allow")  # 405 keeps Allow

@@ -72,7 +72,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) and exc.detail not in (
             "Not Found", "Method Not Allowed") else HTTP_MESSAGES.get(exc.status_code, "请求失败")
-        if page_for_browsers is not None and _browser_page(request):
-            return page_for_browsers(request, exc.status_code, message)
+        if page_for_browsers is not None and exc.status_code >= 400 and _browser_page(request):
+            page = page_for_browsers(request, exc.status_code, message)
+            page.headers.update(getattr(exc, "headers", None) or {})  # e.g. 405's Allow
+            return page
         return JSONResponse({"code": f"http_{exc.status_code}", "message": message},
                             status_code=exc.status_code, headers=getattr(exc, "headers", None))

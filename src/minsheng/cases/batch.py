@@ -130,6 +130,9 @@ def do_action_many(session: Session, items: Sequence[tuple[Case, ActionBody]], a
     from minsheng.cases.actions import APPLY
 
     assert action not in (wf.Action.CLOSE, wf.Action.APPROVE, wf.Action.ANSWER_DIRECTLY, wf.Action.CALLBACK)
+    # nor for actions that lock another row read afresh (a team, a master case): inside
+    # no_autoflush below, that read would overwrite the batch's changes not yet flushed
+    assert action not in (wf.Action.DISPATCH_TEAM, wf.Action.ARRIVE, wf.Action.FEEDBACK, wf.Action.MERGE)
     done: list[tuple[Case, str, dict[str, Any], dict[str, str | None], dict[str, Any]]] = []
     with session.no_autoflush:
         held = _units_named(session, [body for _, body in items])

@@ -91,26 +91,30 @@ def commands_case(session: Session, case: Case, actor: Actor, case_path: str | N
     return unit is not None and unit.kind == "town_centre" and bool(unit.town_code) and unit.town_code == case.town_code
 
 
-def _permitted(actor: Actor, action: wf.Action, case_path: str | None, commands: bool) -> bool:
-    """Role first; then the handling unit's own actions need the case in the actor's subtree,
-    and the others need the actor to direct the case (`commands_case`)."""
+def _permitted(actor: Actor, action: wf.Action, handles: bool, commands: bool) -> bool:
+    """Role first; then the handling unit's own actions need the actor to handle the case
+    (`handles`), and the others need it to direct the case (`commands_case`)."""
     if not role_may(actor.role, action):
         return False
     if actor.role == "admin":
         return True
-    return unit_covers(actor.unit_path, case_path) if action in UNIT_ACTIONS else commands
+    return handles if action in UNIT_ACTIONS else commands
 
 
-def _authority(session: Session, case: Case, actor: Actor) -> tuple[str | None, bool]:
+def _authority(session: Session, case: Case, actor: Actor) -> tuple[bool, bool]:
+    """(handles, commands): the case is handled in the actor's subtree, or (a team member) its team
+    is the one sent, even by a department of another branch; and whether the actor directs it."""
     case_path = unit_path(session, case.unit_code)
-    return case_path, commands_case(session, case, actor, case_path)
+    handles = unit_covers(actor.unit_path, case_path) or (
+        actor.role == "team_member" and case.team_code is not None and case.team_code == actor.team_code)
+    return handles, commands_case(session, case, actor, case_path)
 
 
 def allowed_for(session: Session, case: Case, actor: Actor) -> list[str]:
     """The workflow's allowed actions that this actor's role and unit may take now."""
-    case_path, commands = _authority(session, case, actor)
+    handles, commands = _authority(session, case, actor)
     return [action.value for action in wf.allowed_actions(state_of(case))
-            if _permitted(actor, action, case_path, commands) and refusal(session, case, actor, action) is None]
+            if _permitted(actor, action, handles, commands) and refusal(session, case, actor, action) is None]
 
 
 def record_event(
@@ -212,6 +216,11 @@ def do_create_case(session: Session, body: CaseCreate, actor: Actor, *, now: dat
     body, existing = _received(session, body)
     if existing is not None:
         return existing
+    return _create_received(session, body, actor, now, follow_up)
+
+
+def _create_received(session: Session, body: CaseCreate, actor: Actor, now: datetime, follow_up: bool) -> Case:
+    """do_create_case after `_received` found no earlier case for the body."""
     case = _new_case(session, body, actor, now)
     hooks.prepare(session, case)  # e.g. routing: suggestions, and category/town when not given
     # A plain INSERT … RETURNING id rather than the unit of work: the intake's hottest step.
@@ -227,14 +236,15 @@ def do_receive_case(session: Session, body: CaseCreate, actor: Actor, *, now: da
     """`do_create_case`, also when a retry races its first attempt: with a sender's record
     (source system and id) not yet committed by another transaction, this INSERT waits for it and
     the unique index refuses it; the first attempt's case is then the answer. (case, created)."""
+    now = now or utcnow()
     body, existing = _received(session, body)
     if existing is not None:
         return existing, False
     if not (body.source_system and body.source_id):
-        return do_create_case(session, body, actor, now=now, follow_up=follow_up), True
+        return _create_received(session, body, actor, now, follow_up), True
     try:
         with session.begin_nested():
-            return do_create_case(session, body, actor, now=now, follow_up=follow_up), True
+            return _create_received(session, body, actor, now, follow_up), True
     except IntegrityError:
         _, existing = _received(session, body)
         if existing is None:
@@ -314,7 +324,7 @@ def do_escalate_many(session: Session, items: list[tuple[Case, str]], actor: Act
 def close_linked_duplicates(session: Session, master: Case, actor: Actor, now: datetime) -> None:
     """Duplicates merged into a master close with it and carry its answer to their citizens."""
     linked = session.scalars(for_update(select(Case).where(
-        Case.master_case_id == master.id, Case.status != wf.Status.CLOSED.value), session)).all()
+        Case.master_case_id == master.id, Case.status != wf.Status.CLOSED.value), session, fresh=True)).all()
     for dup in linked:
         from_status = dup.status
         dup.public_answer = master.public_answer

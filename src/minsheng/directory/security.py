@@ -108,19 +108,20 @@ def sign_in(db: Database, username: str, password: str, client: str, *, now: dat
     """(user id, role) for the right password; wrong ones are counted (minsheng.attempts) and,
     past the limits in settings, every attempt is refused with TooManyAttempts until the window
     has moved on, right password or not, so guessing cannot go on at argon2's pace."""
-    settings = get_settings()
-    user_key, address_key = key_of("login-u", username.casefold()), key_of("login-ip", client)
+    settings, window = get_settings(), get_settings().login_window_seconds
+    name = username.casefold()
+    keys = [("login-ua", key_of("login-ua", f"{name}|{client}")), ("login-ip", key_of("login-ip", client)),
+            ("login-u", key_of("login-u", name))]
+    limits = (settings.login_max_failures_per_user, settings.login_max_failures_per_address,
+              settings.login_max_failures_per_account)
     with db.session() as session:
-        if over_limit(session, [
-                ("login-u", user_key, settings.login_max_failures_per_user, settings.login_window_seconds),
-                ("login-ip", address_key, settings.login_max_failures_per_address, settings.login_window_seconds)],
-                now):
-            raise TooManyAttempts(f"登录失败次数过多，请 {settings.login_window_seconds // 60} 分钟后再试")
+        if over_limit(session, [(scope, key, most, window) for (scope, key), most in zip(keys, limits, strict=True)],
+                      now):
+            raise TooManyAttempts(f"登录失败次数过多，请 {window // 60} 分钟后再试")
         try:
             user = authenticate(session, username, password)
         except Unauthorized:
-            record_failure(session, [("login-u", user_key), ("login-ip", address_key)], now,
-                           settings.login_window_seconds)
+            record_failure(session, keys, now, window)
             session.commit()
             raise
         return user.id, user.role

@@ -23,7 +23,7 @@ import psycopg
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from minsheng.db import is_postgres
+from minsheng.db import committed_for_real, is_postgres
 
 CHANNEL = "minsheng_events"
 _PENDING = "minsheng_pending_announcements"
@@ -192,6 +192,8 @@ def announce(session: Session, kind: str, case_id: int | None = None, **data: An
 
 @event.listens_for(Session, "after_commit")
 def _deliver(session: Session) -> None:
+    if not committed_for_real(session):
+        return
     messages = session.info.pop(_PENDING, [])
     if not messages:
         return

@@ -92,7 +92,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    # a manual line break pasted from Word arrives as a vertical tab: it is a line break
+    return str(value).replace("\x0b", "\n").strip()
 
 
 def read_table(filename: str, data: bytes) -> list[list[str]]:

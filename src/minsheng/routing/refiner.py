@@ -34,7 +34,7 @@ from minsheng.cases import hooks
 from minsheng.cases.models import Case
 from minsheng.cases.service import scope_fields
 from minsheng.clock import utcnow
-from minsheng.db import Database, for_update, in_ids, insert_rows
+from minsheng.db import Database, committed_for_real, for_update, in_ids, insert_rows
 from minsheng.events.publish import announce
 from minsheng.routing.router import Router, Suggestion
 from minsheng.routing.runtime import current_router
@@ -76,7 +76,7 @@ def queue_many_for_routing(session: Session, transitions: list[hooks.Transition]
 
 @sa_event.listens_for(Session, "after_commit")
 def _wake_after_commit(session: Session) -> None:
-    if session.info.pop(_QUEUED, False):
+    if committed_for_real(session) and session.info.pop(_QUEUED, False):
         wakeup.set()
 
 

@@ -112,6 +112,14 @@ def _build(session: Session) -> Router | None:
     return Router(cfg, model, rules_from_db(session))
 
 
+def forget_routers() -> None:
+    """Forget the built routers, keeping the model: the next look-up reads the city again (a
+    database emptied and reloaded within CHECK_EVERY, as the tests do, would otherwise be routed
+    with the previous content's rules for up to a second)."""
+    with _lock:
+        _built.clear()
+
+
 def reset() -> None:
     """Forget the model and every built router (tests; a new model file)."""
     global _model, _model_error

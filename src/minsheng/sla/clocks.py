@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from minsheng.cases import hooks
 from minsheng.cases.models import Case, CaseEvent
-from minsheng.db import in_ids, insert_rows, is_postgres
+from minsheng.db import committed_for_real, in_ids, insert_rows, is_postgres
 from minsheng.events.publish import notifier
 from minsheng.orm import loaded
 from minsheng.sla.models import SlaClock, SlaTimer
@@ -180,7 +180,7 @@ def wake_worker(session: Session) -> None:
 
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    if session.info.pop(_WAKE_FLAG, False):
+    if committed_for_real(session) and session.info.pop(_WAKE_FLAG, False):
         if is_postgres(session):
             notifier(session.get_bind().engine).wake(WAKE_CHANNEL)
         else:
